@@ -1,0 +1,1 @@
+//! The eqlc detector harness.

@@ -1,0 +1,1 @@
+//! Procedural macros of eqlc (thin: parse input, call the eqlc library).

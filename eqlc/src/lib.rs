@@ -1,0 +1,2 @@
+//! eqlc — the EQL rule compiler (library).
+pub mod ir;
