@@ -18,6 +18,7 @@
 //! * [`pack`] — [`RulePack`], the trait every generated rule pack implements, and
 //!   [`Alert`].
 //! * [`time`] — RFC 3339 timestamp parsing without allocation.
+//! * `__private` — glue for generated code only (hidden, no stability promise).
 
 pub mod cidr;
 pub mod compare;
@@ -31,6 +32,10 @@ pub mod sequence;
 pub mod text;
 pub mod time;
 pub mod value;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
 
 pub use meta::{RuleMeta, Severity, Threat};
 pub use pack::{Alert, EventRef, PackStats, RulePack};
