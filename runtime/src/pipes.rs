@@ -1,1 +1,301 @@
-//! (in progress)
+//! `head N` / `tail N` pipes over a rule's results (eql-semantics.md §9).
+//!
+//! Pipes apply in order to the stream of results: `head N` keeps the first N results it
+//! sees, `tail N` the last N (released at end of input, still in ascending order), and
+//! chains compose (`tail 10 | head 7` = the first 7 of the last 10).
+//!
+//! [`LimitChain`] is the generic engine: results that only pass `head` pipes are emitted
+//! at once (streaming), results that reach a `tail` are buffered there (at most N items
+//! per `tail`) until [`LimitChain::flush`]. [`Limiter`] wraps it for [`Alert`]s.
+
+use std::collections::VecDeque;
+
+use crate::pack::{Alert, EventRef};
+
+/// One pipe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pipe {
+    /// `| head N`: the first N results.
+    Head(u64),
+    /// `| tail N`: the last N results.
+    Tail(u64),
+}
+
+#[derive(Debug, Clone)]
+enum Stage<T> {
+    Head { left: u64 },
+    Tail { cap: u64, buf: VecDeque<T> },
+}
+
+/// What to do with a new result, from the pipes before the first `tail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Dropped by a `head`.
+    Drop,
+    /// Passes every pipe: emit it now.
+    Emit,
+    /// Reaches a `tail`: hand it to [`LimitChain::buffer`].
+    Buffer,
+}
+
+/// A chain of `head` / `tail` pipes over items of type `T`. Memory is bounded by the sum
+/// of the `tail` sizes.
+#[derive(Debug, Clone)]
+pub struct LimitChain<T> {
+    stages: Vec<Stage<T>>,
+    /// Index of the first `tail` (or `stages.len()`).
+    first_tail: usize,
+}
+
+impl<T> LimitChain<T> {
+    /// A chain for `pipes` (in query order). An empty chain passes everything.
+    pub fn new(pipes: &[Pipe]) -> Self {
+        let stages: Vec<Stage<T>> = pipes
+            .iter()
+            .map(|p| match *p {
+                Pipe::Head(n) => Stage::Head { left: n },
+                Pipe::Tail(n) => Stage::Tail {
+                    cap: n,
+                    buf: VecDeque::new(),
+                },
+            })
+            .collect();
+        let first_tail = stages
+            .iter()
+            .position(|s| matches!(s, Stage::Tail { .. }))
+            .unwrap_or(stages.len());
+        LimitChain { stages, first_tail }
+    }
+
+    /// Decide about the next result (counts it against the `head`s before the first
+    /// `tail`). After [`Decision::Buffer`], call [`LimitChain::buffer`] with the item.
+    #[inline]
+    pub fn decide(&mut self) -> Decision {
+        for s in &mut self.stages[..self.first_tail] {
+            if let Stage::Head { left } = s {
+                if *left == 0 {
+                    return Decision::Drop;
+                }
+                *left -= 1;
+            }
+        }
+        if self.first_tail == self.stages.len() {
+            Decision::Emit
+        } else {
+            Decision::Buffer
+        }
+    }
+
+    /// Store an item that [`LimitChain::decide`] said to buffer (keeps the newest N).
+    pub fn buffer(&mut self, item: T) {
+        if let Some(Stage::Tail { cap, buf }) = self.stages.get_mut(self.first_tail) {
+            push_tail(*cap, buf, item);
+        }
+    }
+
+    /// Offer an item: `emit` is called now if it passes, otherwise it is dropped or
+    /// buffered.
+    pub fn offer(&mut self, item: T, emit: &mut dyn FnMut(T)) {
+        match self.decide() {
+            Decision::Drop => {}
+            Decision::Emit => emit(item),
+            Decision::Buffer => self.buffer(item),
+        }
+    }
+
+    /// Whether no result can ever be emitted again (a leading `head` is exhausted), so
+    /// the caller may stop matching.
+    pub fn is_done(&self) -> bool {
+        self.stages[..self.first_tail]
+            .iter()
+            .any(|s| matches!(s, Stage::Head { left: 0 }))
+    }
+
+    /// End of input: release what the `tail`s hold, through the rest of the chain, in
+    /// ascending order.
+    pub fn flush(&mut self, emit: &mut dyn FnMut(T)) {
+        for i in self.first_tail..self.stages.len() {
+            let items = match &mut self.stages[i] {
+                Stage::Tail { buf, .. } => core::mem::take(buf),
+                Stage::Head { .. } => continue,
+            };
+            for item in items {
+                self.pass_from(i + 1, item, emit);
+            }
+        }
+    }
+
+    fn pass_from(&mut self, start: usize, item: T, emit: &mut dyn FnMut(T)) {
+        for s in &mut self.stages[start..] {
+            match s {
+                Stage::Head { left } => {
+                    if *left == 0 {
+                        return;
+                    }
+                    *left -= 1;
+                }
+                Stage::Tail { cap, buf } => {
+                    push_tail(*cap, buf, item);
+                    return;
+                }
+            }
+        }
+        emit(item);
+    }
+}
+
+fn push_tail<T>(cap: u64, buf: &mut VecDeque<T>, item: T) {
+    if cap == 0 {
+        return;
+    }
+    if buf.len() as u64 >= cap {
+        buf.pop_front();
+    }
+    buf.push_back(item);
+}
+
+/// A buffered alert (owned copy of an [`Alert`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HeldAlert {
+    rule: usize,
+    events: Vec<Option<EventRef>>,
+    group_id: Option<u64>,
+}
+
+/// `head`/`tail` pipes over the alerts of one rule. Alerts that pass only `head`s are
+/// forwarded at once without copying; alerts that reach a `tail` are copied and held
+/// (at most N per `tail`) until [`Limiter::flush`].
+#[derive(Debug, Clone)]
+pub struct Limiter {
+    chain: LimitChain<HeldAlert>,
+}
+
+impl Limiter {
+    /// A limiter for `pipes` in query order.
+    pub fn new(pipes: &[Pipe]) -> Self {
+        Limiter {
+            chain: LimitChain::new(pipes),
+        }
+    }
+
+    /// Offer one result of rule `rule`; `out` is called now if it passes every pipe.
+    pub fn offer(
+        &mut self,
+        rule: usize,
+        events: &[Option<EventRef>],
+        group_id: Option<u64>,
+        out: &mut dyn FnMut(Alert<'_>),
+    ) {
+        match self.chain.decide() {
+            Decision::Drop => {}
+            Decision::Emit => out(Alert {
+                rule,
+                events,
+                group_id,
+            }),
+            Decision::Buffer => self.chain.buffer(HeldAlert {
+                rule,
+                events: events.to_vec(),
+                group_id,
+            }),
+        }
+    }
+
+    /// Whether nothing can be emitted any more (a leading `head` is used up).
+    pub fn is_done(&self) -> bool {
+        self.chain.is_done()
+    }
+
+    /// End of input: emit the alerts the `tail`s kept.
+    pub fn flush(&mut self, out: &mut dyn FnMut(Alert<'_>)) {
+        self.chain.flush(&mut |h: HeldAlert| {
+            out(Alert {
+                rule: h.rule,
+                events: &h.events,
+                group_id: h.group_id,
+            })
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run `pipes` over results 1..=n, returning (emitted before flush, after flush).
+    fn run(pipes: &[Pipe], n: u32) -> (Vec<u32>, Vec<u32>) {
+        let mut c = LimitChain::new(pipes);
+        let mut now = Vec::new();
+        for i in 1..=n {
+            c.offer(i, &mut |x| now.push(x));
+        }
+        let mut later = Vec::new();
+        c.flush(&mut |x| later.push(x));
+        (now, later)
+    }
+
+    #[test]
+    fn chains() {
+        use Pipe::*;
+        assert_eq!(run(&[], 3), (vec![1, 2, 3], vec![]));
+        assert_eq!(run(&[Head(2)], 5), (vec![1, 2], vec![]));
+        assert_eq!(run(&[Head(0)], 5), (vec![], vec![]));
+        assert_eq!(run(&[Tail(2)], 5), (vec![], vec![4, 5]));
+        assert_eq!(run(&[Tail(0)], 5), (vec![], vec![]));
+        assert_eq!(run(&[Tail(10)], 3), (vec![], vec![1, 2, 3]));
+        // tail 10 | head 7 over 1..=20: last 10 = 11..=20, first 7 of them
+        assert_eq!(run(&[Tail(10), Head(7)], 20), (vec![], (11..=17).collect()));
+        // head 7 | tail 3: first 7, then the last 3 of those
+        assert_eq!(run(&[Head(7), Tail(3)], 20), (vec![], vec![5, 6, 7]));
+        assert_eq!(run(&[Head(5), Head(3)], 20), (vec![1, 2, 3], vec![]));
+        assert_eq!(run(&[Tail(5), Tail(2)], 20), (vec![], vec![19, 20]));
+        assert_eq!(run(&[Head(10), Tail(5), Head(2)], 20), (vec![], vec![6, 7]));
+    }
+
+    #[test]
+    fn done_and_bounded() {
+        let mut c: LimitChain<u32> = LimitChain::new(&[Pipe::Head(1)]);
+        assert!(!c.is_done());
+        assert_eq!(c.decide(), Decision::Emit);
+        assert!(c.is_done());
+        assert_eq!(c.decide(), Decision::Drop);
+        let mut t: LimitChain<u32> = LimitChain::new(&[Pipe::Tail(3)]);
+        for i in 0..1000 {
+            t.offer(i, &mut |_| unreachable!());
+        }
+        match &t.stages[0] {
+            Stage::Tail { buf, .. } => assert_eq!(buf.len(), 3),
+            Stage::Head { .. } => unreachable!(),
+        }
+        assert!(!t.is_done());
+    }
+
+    #[test]
+    fn limiter_alerts() {
+        let ev = |h| Some(EventRef { handle: h, ts: 0 });
+        let mut l = Limiter::new(&[Pipe::Tail(1)]);
+        let mut got = Vec::new();
+        l.offer(0, &[ev(1)], None, &mut |a| {
+            got.push(a.events[0].unwrap().handle)
+        });
+        l.offer(0, &[ev(2), None], Some(7), &mut |a| {
+            got.push(a.events[0].unwrap().handle)
+        });
+        assert!(got.is_empty());
+        let mut flushed = Vec::new();
+        l.flush(&mut |a| flushed.push((a.rule, a.events.to_vec(), a.group_id)));
+        assert_eq!(flushed, vec![(0, vec![ev(2), None], Some(7))]);
+
+        let mut h = Limiter::new(&[Pipe::Head(1)]);
+        let mut n = 0;
+        h.offer(3, &[ev(1)], None, &mut |a| {
+            assert_eq!(a.rule, 3);
+            n += 1
+        });
+        h.offer(3, &[ev(2)], None, &mut |_| n += 1);
+        assert_eq!(n, 1);
+        assert!(h.is_done());
+        h.flush(&mut |_| n += 1);
+        assert_eq!(n, 1);
+    }
+}
