@@ -1,2 +1,108 @@
 //! eqlc — the EQL rule compiler (library).
+//!
+//! Module map (data flows top to bottom; each step is a plain function whose output can be
+//! printed and tested):
+//!
+//! | module | takes → returns |
+//! |---|---|
+//! | [`rule_file`] | a detection-rules TOML file → [`rule_file::RuleFile`] (metadata, query, where the query sits in the file) |
+//! | [`source`] | query text + origin → [`source::Source`] (byte offset → file line:col) |
+//! | [`parse`] (grammar in `eql.pest`) | query text → [`ast::Query`] (every node has a byte span) |
+//! | [`ast`] | the syntax tree; `Display` prints it back as EQL |
+//! | [`check`] | [`ast::Query`] + [`check::Options`] ([`schema::Schema`], category field) → [`ir::Query`] |
+//! | [`ir`] | the typed IR consumed by the optimiser, planner, code generator and interpreter |
+//! | [`diag`] | [`diag::Diagnostics`]: every stage's errors, rendered like rustc |
+//! | [`schema`] | Elasticsearch mappings and `ecs-flat.json` → [`schema::Schema`] |
+//!
+//! ```
+//! let q = eqlc::compile_query(
+//!     r#"process where process.name : "bash" and process.pid != 1"#,
+//!     &eqlc::Options::default(),
+//! )
+//! .unwrap();
+//! assert!(matches!(q.body, eqlc::ir::Body::Event(_)));
+//! ```
+
+pub mod ast;
+pub mod check;
+pub mod diag;
 pub mod ir;
+pub mod parse;
+pub mod rule_file;
+pub mod schema;
+pub mod source;
+
+pub use check::Options;
+pub use diag::{Diagnostic, Diagnostics};
+
+/// Parse a query into its syntax tree.
+///
+/// # Errors
+/// The syntax errors of the query.
+pub fn parse(text: &str) -> Result<ast::Query, Diagnostics> {
+    parse::parse_query(text)
+}
+
+/// Check a parsed query and produce the typed IR.
+///
+/// # Errors
+/// Every error the checker found.
+pub fn check(query: &ast::Query, opts: &Options) -> Result<ir::Query, Diagnostics> {
+    check::check(query, opts)
+}
+
+/// Parse and check a query.
+///
+/// # Errors
+/// The syntax errors, or every checker error.
+pub fn compile_query(text: &str, opts: &Options) -> Result<ir::Query, Diagnostics> {
+    let ast = parse(text)?;
+    check(&ast, opts)
+}
+
+/// What compiling one rule file gave.
+#[derive(Debug, Clone)]
+pub enum RuleOutcome {
+    /// An EQL rule that checks.
+    Compiled {
+        /// Its metadata and query text.
+        rule: Box<rule_file::RuleFile>,
+        /// The checked query.
+        query: ir::Query,
+    },
+    /// Not an EQL rule (another language, or not a rule at all).
+    Skipped(String),
+    /// Errors; render them with `diagnostics.render(&source)`.
+    Failed {
+        /// The file, mapped so that query errors show at the file's lines.
+        source: source::Source,
+        /// What went wrong.
+        diagnostics: Diagnostics,
+    },
+}
+
+/// Read, parse and check a detection-rules TOML file. `name` is shown in diagnostics (the
+/// file path); the rule's `event_category_override` replaces `opts.category_field`.
+pub fn compile_rule_file(name: &str, text: &str, opts: &Options) -> RuleOutcome {
+    let rule = match rule_file::parse_rule_file(text) {
+        Ok(rule_file::Loaded::Rule(r)) => r,
+        Ok(rule_file::Loaded::Skipped(reason)) => return RuleOutcome::Skipped(reason),
+        Err(diagnostics) => {
+            return RuleOutcome::Failed {
+                source: source::Source::inline(name, text),
+                diagnostics,
+            }
+        }
+    };
+    let mut opts = opts.clone();
+    if let Some(f) = &rule.event_category_override {
+        opts.category_field = f.clone();
+    }
+    match compile_query(&rule.query, &opts) {
+        Ok(query) => RuleOutcome::Compiled { rule, query },
+        Err(diagnostics) => RuleOutcome::Failed {
+            source: rule.source(name, text),
+            diagnostics,
+        },
+    }
+}

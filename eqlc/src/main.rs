@@ -1,0 +1,165 @@
+//! The `eqlc` command line.
+//!
+//! ```text
+//! eqlc check [--schema FILE] [--category-field FIELD] PATH...   check rule files / folders
+//! eqlc check [--schema FILE] --query 'EQL'                      check one inline query
+//! ```
+//!
+//! Exit status: 0 all rules check, 1 some rule failed, 2 usage error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use eqlc::schema::Schema;
+use eqlc::source::Source;
+use eqlc::{Options, RuleOutcome};
+
+const USAGE: &str = "\
+usage: eqlc <command> [options]
+
+commands:
+  check [--schema FILE] [--category-field FIELD] PATH...
+        check detection-rules TOML files (folders are searched for *.toml)
+  check [--schema FILE] [--category-field FIELD] --query 'EQL'
+        check one query
+  help  print this text
+
+--schema FILE  an Elasticsearch mapping (JSON) or a flat {\"field\": \"type\"} table
+               such as shared/schema/ecs-flat.json";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("check") => cmd_check(&args[1..]),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => usage_error(&format!("unknown command `{other}`")),
+        None => usage_error("no command given"),
+    }
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("eqlc: {msg}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+/// Options of `eqlc check`.
+struct CheckArgs {
+    opts: Options,
+    queries: Vec<String>,
+    paths: Vec<PathBuf>,
+}
+
+fn parse_check_args(args: &[String]) -> Result<CheckArgs, String> {
+    let mut opts = Options::default();
+    let mut queries = Vec::new();
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("`{name}` needs a value"))
+        };
+        match a.as_str() {
+            "--query" | "-q" => queries.push(value(a)?),
+            "--schema" => {
+                let p = value(a)?;
+                let s = Schema::load(Path::new(&p))?;
+                opts.schema = Some(Arc::new(s));
+            }
+            "--category-field" => opts.category_field = value(a)?,
+            s if s.starts_with('-') && s.len() > 1 => return Err(format!("unknown option `{s}`")),
+            p => paths.push(PathBuf::from(p)),
+        }
+    }
+    if queries.is_empty() && paths.is_empty() {
+        return Err("`check` needs a PATH or `--query`".to_string());
+    }
+    Ok(CheckArgs {
+        opts,
+        queries,
+        paths,
+    })
+}
+
+/// All `*.toml` files under `path` (or `path` itself), sorted.
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() {
+                collect(&e, out)?;
+            } else if e.extension().is_some_and(|x| x == "toml") {
+                out.push(e);
+            }
+        }
+    } else {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+fn cmd_check(args: &[String]) -> ExitCode {
+    let a = match parse_check_args(args) {
+        Ok(a) => a,
+        Err(e) => return usage_error(&e),
+    };
+    let mut files = Vec::new();
+    for p in &a.paths {
+        if let Err(e) = collect(p, &mut files) {
+            return usage_error(&e);
+        }
+    }
+    let (mut ok, mut failed) = (0usize, 0usize);
+    for (i, q) in a.queries.iter().enumerate() {
+        let name = if a.queries.len() == 1 {
+            "<query>".to_string()
+        } else {
+            format!("<query {}>", i + 1)
+        };
+        match eqlc::compile_query(q, &a.opts) {
+            Ok(_) => ok += 1,
+            Err(d) => {
+                failed += 1;
+                println!("{}", d.render(&Source::inline(name, q.as_str())));
+            }
+        }
+    }
+    for f in &files {
+        let name = f.display().to_string();
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                failed += 1;
+                println!("{name}: error: cannot read: {e}\n");
+                continue;
+            }
+        };
+        match eqlc::compile_rule_file(&name, &text, &a.opts) {
+            RuleOutcome::Compiled { .. } => ok += 1,
+            RuleOutcome::Skipped(reason) => println!("{name}: skipped: {reason}"),
+            RuleOutcome::Failed {
+                source,
+                diagnostics,
+            } => {
+                failed += 1;
+                println!("{}", diagnostics.render(&source));
+            }
+        }
+    }
+    println!("checked {} rules: {ok} ok, {failed} failed", ok + failed);
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

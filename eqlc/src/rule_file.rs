@@ -1,0 +1,403 @@
+//! Detection-rules TOML files → [`RuleFile`]: rule metadata, the query, and where the query
+//! text sits in the file.
+//!
+//! The layout is that of Elastic's detection-rules repository: a `[metadata]` table and a
+//! `[rule]` table (`name`, `rule_id`, `risk_score`, `severity`, `query`, `language`, `type`,
+//! `tags`, ..., `[[rule.threat]]`). Files without a `[rule]` table, and rules in another
+//! language (kuery, esql, ...), are [`Loaded::Skipped`] with a reason.
+//!
+//! **Query position.** The query value is read with [`toml::Spanned`], which gives the byte
+//! range of the TOML string token. From the delimiter the offset of the query's first byte
+//! is derived exactly: `'''` literal strings (the usual case; the newline right after the
+//! opening quotes is trimmed, as TOML specifies) and `'...'` need a shift only. For basic
+//! strings (`"..."`, `"""..."""`), escapes are decoded here again while recording where
+//! each piece came from; if that decoding does not reproduce the value exactly the map falls
+//! back to the start of the string and [`QueryOrigin::exact`] is `false`.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::source::{OffsetMap, Source};
+
+/// A detection rule read from a TOML file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleFile {
+    /// `[rule] name`.
+    pub name: String,
+    /// `[rule] rule_id`.
+    pub rule_id: String,
+    /// `[rule] description`.
+    pub description: Option<String>,
+    /// `[rule] risk_score`.
+    pub risk_score: Option<i64>,
+    /// `[rule] severity` (`low`, `medium`, `high`, `critical`).
+    pub severity: Option<String>,
+    /// `[rule] language` (always `eql` here).
+    pub language: String,
+    /// `[rule] type` (`eql`).
+    pub rule_type: Option<String>,
+    /// `[rule] tags`.
+    pub tags: Vec<String>,
+    /// `[rule] index` patterns.
+    pub index: Vec<String>,
+    /// `[rule] interval` (`5m`).
+    pub interval: Option<String>,
+    /// `[rule] from` (`now-9m`).
+    pub from: Option<String>,
+    /// `[rule] max_signals`.
+    pub max_signals: Option<u64>,
+    /// `[rule] note` (investigation guide).
+    pub note: Option<String>,
+    /// `[rule] setup`.
+    pub setup: Option<String>,
+    /// `[rule] references`.
+    pub references: Vec<String>,
+    /// `[rule] author`.
+    pub author: Vec<String>,
+    /// `[rule] license`.
+    pub license: Option<String>,
+    /// `[rule] event_category_override`: the category field, when not `event.category`.
+    pub event_category_override: Option<String>,
+    /// `[rule] timestamp_override`: the timestamp field, when not `@timestamp`.
+    pub timestamp_override: Option<String>,
+    /// `[[rule.threat]]` MITRE ATT&CK mapping.
+    pub threat: Vec<Threat>,
+    /// `[metadata]`.
+    pub metadata: Metadata,
+    /// The EQL query.
+    pub query: String,
+    /// Where the query is in the file.
+    pub query_origin: QueryOrigin,
+}
+
+/// `[metadata]` of a rule file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Metadata {
+    /// `creation_date` (`2023/07/04`).
+    pub creation_date: Option<String>,
+    /// `updated_date`.
+    pub updated_date: Option<String>,
+    /// `maturity` (`production`, ...).
+    pub maturity: Option<String>,
+    /// `integration` names.
+    #[serde(deserialize_with = "one_or_many")]
+    pub integration: Vec<String>,
+}
+
+/// One `[[rule.threat]]` entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Threat {
+    /// `MITRE ATT&CK`.
+    pub framework: String,
+    /// The tactic.
+    pub tactic: ThreatRef,
+    /// Techniques.
+    pub technique: Vec<Technique>,
+}
+
+/// A tactic or sub-technique: id, name, reference URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct ThreatRef {
+    /// `TA0002`, `T1059.004`, ...
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// URL.
+    pub reference: String,
+}
+
+/// A technique with its sub-techniques.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Technique {
+    /// `T1059`.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// URL.
+    pub reference: String,
+    /// Sub-techniques.
+    pub subtechnique: Vec<ThreatRef>,
+}
+
+/// Where a rule's query text is in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryOrigin {
+    /// Byte range of the TOML string token (quotes included).
+    pub value_span: Range<usize>,
+    /// Query byte offset → file byte offset.
+    pub map: OffsetMap,
+    /// Whether `map` is exact for every offset (see the module docs).
+    pub exact: bool,
+}
+
+impl RuleFile {
+    /// A [`Source`] that shows query diagnostics at the file's own lines and columns.
+    pub fn source(&self, name: impl Into<String>, file_text: &str) -> Source {
+        Source::embedded(name, file_text, self.query_origin.map.clone())
+    }
+}
+
+/// What reading a TOML file gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    /// An EQL rule.
+    Rule(Box<RuleFile>),
+    /// Not an EQL rule; the reason says why.
+    Skipped(String),
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match Option::<OneOrMany>::deserialize(d)? {
+        None => Vec::new(),
+        Some(OneOrMany::One(s)) => vec![s],
+        Some(OneOrMany::Many(v)) => v,
+    })
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    #[serde(default)]
+    metadata: Option<Metadata>,
+    rule: Option<RawRule>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawRule {
+    name: Option<String>,
+    rule_id: Option<String>,
+    description: Option<String>,
+    risk_score: Option<i64>,
+    severity: Option<String>,
+    language: Option<String>,
+    #[serde(rename = "type")]
+    rule_type: Option<String>,
+    tags: Vec<String>,
+    #[serde(deserialize_with = "one_or_many")]
+    index: Vec<String>,
+    interval: Option<String>,
+    from: Option<String>,
+    max_signals: Option<u64>,
+    note: Option<String>,
+    setup: Option<String>,
+    references: Vec<String>,
+    author: Vec<String>,
+    license: Option<String>,
+    event_category_override: Option<String>,
+    timestamp_override: Option<String>,
+    threat: Vec<Threat>,
+    query: Option<Spanned<String>>,
+}
+
+/// Read a rule file's text. Diagnostics (TOML syntax errors, missing fields) have spans
+/// into `text` itself.
+///
+/// # Errors
+/// Invalid TOML, wrong field types, or an EQL rule without `name` or `query`.
+pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        Diagnostics::from(Diagnostic::error(
+            span,
+            format!("invalid rule file: {}", e.message()),
+        ))
+    })?;
+    let Some(rule) = raw.rule else {
+        return Ok(Loaded::Skipped("no `[rule]` table".to_string()));
+    };
+    let language = match (&rule.language, &rule.rule_type) {
+        (Some(l), _) => l.clone(),
+        (None, Some(t)) if t == "eql" => "eql".to_string(),
+        (None, Some(t)) => return Ok(Loaded::Skipped(format!("rule type `{t}` has no EQL query"))),
+        (None, None) => return Ok(Loaded::Skipped("rule has no `language`".to_string())),
+    };
+    if language != "eql" {
+        return Ok(Loaded::Skipped(format!("language `{language}`, not EQL")));
+    }
+    let Some(query) = rule.query else {
+        return Err(Diagnostic::error(0..0, "EQL rule without a `query`").into());
+    };
+    let Some(name) = rule.name else {
+        return Err(Diagnostic::error(query.span(), "rule without a `name`").into());
+    };
+    let value_span = query.span();
+    let query_text = query.into_inner();
+    let (map, exact) = query_map(text, value_span.clone(), &query_text);
+    Ok(Loaded::Rule(Box::new(RuleFile {
+        name,
+        rule_id: rule.rule_id.unwrap_or_default(),
+        description: rule.description,
+        risk_score: rule.risk_score,
+        severity: rule.severity,
+        language,
+        rule_type: rule.rule_type,
+        tags: rule.tags,
+        index: rule.index,
+        interval: rule.interval,
+        from: rule.from,
+        max_signals: rule.max_signals,
+        note: rule.note,
+        setup: rule.setup,
+        references: rule.references,
+        author: rule.author,
+        license: rule.license,
+        event_category_override: rule.event_category_override,
+        timestamp_override: rule.timestamp_override,
+        threat: rule.threat,
+        metadata: raw.metadata.unwrap_or_default(),
+        query: query_text,
+        query_origin: QueryOrigin {
+            value_span,
+            map,
+            exact,
+        },
+    })))
+}
+
+/// Skip the newline TOML trims right after an opening `'''` / `"""`.
+fn skip_first_newline(text: &str, at: usize) -> usize {
+    let rest = &text[at..];
+    if rest.starts_with("\r\n") {
+        at + 2
+    } else if rest.starts_with('\n') {
+        at + 1
+    } else {
+        at
+    }
+}
+
+/// Build the query → file offset map for the string token at `span`.
+fn query_map(text: &str, span: Range<usize>, value: &str) -> (OffsetMap, bool) {
+    let Some(token) = text.get(span.clone()) else {
+        return (OffsetMap::shifted(span.start), false);
+    };
+    if token.starts_with("'''") {
+        let start = skip_first_newline(text, span.start + 3);
+        let exact = text.get(start..start + value.len()) == Some(value);
+        return (OffsetMap::shifted(start), exact);
+    }
+    if token.starts_with('\'') {
+        return (OffsetMap::shifted(span.start + 1), true);
+    }
+    let (start, end, multi) = if token.starts_with("\"\"\"") {
+        (
+            skip_first_newline(text, span.start + 3),
+            span.end.saturating_sub(3),
+            true,
+        )
+    } else {
+        (span.start + 1, span.end.saturating_sub(1), false)
+    };
+    match decode_basic(text, start, end.max(start), multi) {
+        Some((decoded, points)) if decoded == value => (OffsetMap::from_points(points), true),
+        _ => (OffsetMap::shifted(start), false),
+    }
+}
+
+/// Decode a TOML basic string body `text[start..end]`, recording `(decoded, raw)` offset
+/// pairs at the start and after every escape.
+fn decode_basic(
+    text: &str,
+    start: usize,
+    end: usize,
+    multi: bool,
+) -> Option<(String, Vec<(usize, usize)>)> {
+    let body = text.get(start..end)?;
+    let mut out = String::with_capacity(body.len());
+    let mut points = vec![(0, start)];
+    let mut it = body.char_indices().peekable();
+    while let Some((_, c)) = it.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let (_, e) = it.next()?;
+        let mut consumed_to = None;
+        match e {
+            'b' => out.push('\u{8}'),
+            't' => out.push('\t'),
+            'n' => out.push('\n'),
+            'f' => out.push('\u{c}'),
+            'r' => out.push('\r'),
+            'e' => out.push('\u{1b}'),
+            '"' => out.push('"'),
+            '\\' => out.push('\\'),
+            'u' | 'U' => {
+                let n = if e == 'u' { 4 } else { 8 };
+                let mut hex = String::new();
+                for _ in 0..n {
+                    hex.push(it.next()?.1);
+                }
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+            }
+            c if multi && (c == ' ' || c == '\t' || c == '\n' || c == '\r') => {
+                // Line-ending backslash: skip all following whitespace and newlines.
+                while it
+                    .peek()
+                    .is_some_and(|(_, c)| matches!(c, ' ' | '\t' | '\n' | '\r'))
+                {
+                    it.next();
+                }
+                consumed_to = Some(it.peek().map_or(body.len(), |(j, _)| *j));
+            }
+            _ => return None,
+        }
+        let raw_next = consumed_to.unwrap_or_else(|| it.peek().map_or(body.len(), |(j, _)| *j));
+        points.push((out.len(), start + raw_next));
+    }
+    Some((out, points))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(text: &str) -> Box<RuleFile> {
+        match parse_rule_file(text).unwrap() {
+            Loaded::Rule(r) => r,
+            Loaded::Skipped(s) => panic!("skipped: {s}"),
+        }
+    }
+
+    #[test]
+    fn literal_multiline_query_maps_exactly() {
+        let text = "[rule]\nname = \"x\"\nlanguage = \"eql\"\nquery = '''\nprocess where a == 1\n'''\n";
+        let r = rule(text);
+        assert_eq!(r.query, "process where a == 1\n");
+        assert!(r.query_origin.exact);
+        let at = r.query_origin.map.map(14);
+        assert_eq!(&text[at..at + 6], "a == 1");
+    }
+
+    #[test]
+    fn basic_string_with_escapes_maps_exactly() {
+        let text = "[rule]\nname = \"x\"\nlanguage = \"eql\"\nquery = \"any where a : \\\"x\\\\\\\\y\\\" and b\"\n";
+        let r = rule(text);
+        assert_eq!(r.query, "any where a : \"x\\\\y\" and b");
+        assert!(r.query_origin.exact);
+        let q_at = r.query.find(" and b").unwrap();
+        let at = r.query_origin.map.map(q_at);
+        assert_eq!(&text[at..at + 6], " and b");
+    }
+
+    #[test]
+    fn skips_other_languages_and_non_rules() {
+        let k = "[rule]\nname = \"x\"\nlanguage = \"kuery\"\nquery = \"a:b\"\n";
+        assert!(matches!(parse_rule_file(k).unwrap(), Loaded::Skipped(s) if s.contains("kuery")));
+        assert!(matches!(parse_rule_file("[a]\nb = 1\n").unwrap(), Loaded::Skipped(_)));
+        assert!(parse_rule_file("[rule\n").is_err());
+    }
+}
