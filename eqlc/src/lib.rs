@@ -13,6 +13,11 @@
 //! | [`ir`] | the typed IR consumed by the optimiser, planner, code generator and interpreter |
 //! | [`diag`] | [`diag::Diagnostics`]: every stage's errors, rendered like rustc |
 //! | [`schema`] | Elasticsearch mappings and `ecs-flat.json` → [`schema::Schema`] |
+//! | [`plan`] | checked queries → [`plan::PackPlan`] (slots, folded constants, classified patterns, ordered tests) |
+//! | [`interp`] | the reference evaluator over the IR (folding, differential tests) |
+//! | [`codegen`] | [`plan::PackPlan`] + [`rule_meta::RuleInfo`] → Rust tokens of one rule pack |
+//! | [`compile`] | the whole pipeline for packs: rule sources → tokens; rule folders |
+//! | [`macro_support`] | the bodies of the `eqlc-macros` macros |
 //!
 //! ```
 //! let q = eqlc::compile_query(
@@ -25,10 +30,17 @@
 
 pub mod ast;
 pub mod check;
+pub mod codegen;
+mod codegen_expr;
+pub mod compile;
 pub mod diag;
+pub mod interp;
 pub mod ir;
+pub mod macro_support;
 pub mod parse;
+pub mod plan;
 pub mod rule_file;
+pub mod rule_meta;
 pub mod schema;
 pub mod source;
 

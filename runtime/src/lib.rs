@@ -10,6 +10,8 @@
 //! * [`func`] — the 16 EQL functions over computed values ([`func::Val`]).
 //! * [`compare`] — comparisons with Elasticsearch semantics (numbers, strings, versions,
 //!   dates).
+//! * [`ops`] — operators over computed values with three-valued `null` logic (shared
+//!   by generated code and the compiler's reference interpreter).
 //! * [`sequence`] — the sequence state machine (by keys, maxspan, until, runs, missing
 //!   events), bounded and allocation-free per event.
 //! * [`sample`] — the `sample` engine.
@@ -24,9 +26,11 @@ pub mod cidr;
 pub mod compare;
 pub mod func;
 pub mod meta;
+pub mod ops;
 pub mod pack;
 pub mod pipes;
 pub mod record;
+pub mod regex;
 pub mod sample;
 pub mod sequence;
 pub mod text;

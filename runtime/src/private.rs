@@ -4,6 +4,13 @@
 pub use crate::pack::{Alert, EventRef, PackStats, RulePack};
 pub use crate::record::Record;
 pub use crate::value::Value;
+pub use crate::cidr::{cidr_match_str, Cidr};
+pub use crate::compare::{compare_lit, FieldKind};
+pub use crate::func::Val;
+pub use crate::pipes::Limiter;
+pub use crate::regex::LazyRegex;
+pub use crate::{func, ops};
+pub use crate::text::{contains_fold, ends_with_fold, eq_fold, glob, starts_with_fold, FoldSet, StrSet};
 
 use core::fmt::Write as _;
 
