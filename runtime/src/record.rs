@@ -73,7 +73,7 @@ const EMPTY_HEAD: SlotHead = SlotHead {
 /// use eqlc_runtime::{Record, SlotBuf, Value};
 /// let line = r#"{"process":{"name":"cmd.exe","pid":4}}"#;
 /// let mut buf = SlotBuf::new(2);
-/// buf.push_str_line(0, 23, 30);
+/// buf.push_str_line(0, 20, 27);
 /// buf.push_int(1, 4);
 /// let view = buf.view(line);
 /// assert_eq!(view.values(0).collect::<Vec<_>>(), [Value::Str("cmd.exe")]);
