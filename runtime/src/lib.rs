@@ -31,7 +31,6 @@ pub mod pack;
 pub mod pipes;
 pub mod record;
 pub mod regex;
-pub mod regex;
 pub mod sample;
 pub mod sequence;
 pub mod text;
