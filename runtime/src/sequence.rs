@@ -1,1 +1,1214 @@
-//! (in progress)
+//! The sequence state machine (`sequence [..] [..] ...`), exactly as `eql-semantics.md` §7.
+//!
+//! Generated code describes a sequence once with a [`SequenceSpec`] (usually `static`
+//! data), builds one [`SequenceEngine`] per rule at start-up and then, for every event in
+//! ascending time order, calls [`SequenceEngine::on_event`] with a [`StageInput`] that
+//! answers "does the event pass filter `f`?" and "what are its join-key values?". At the
+//! end of input it calls [`SequenceEngine::flush`].
+//!
+//! # Describing a sequence
+//!
+//! * [`SequenceSpec::stages`] lists the stages **with `runs` already expanded**: a stage
+//!   `with runs=3` appears three times with the same filter index. Missing-event stages
+//!   (`![ ... ]`) are flagged with [`StageSpec::missing`].
+//! * Filter indices are chosen by the generated code; the engine only passes them back to
+//!   [`StageInput`]. The `until` clause has its own filter index
+//!   ([`SequenceSpec::until_filter`]).
+//! * Every stage (and `until`) has the same number of key fields,
+//!   [`SequenceSpec::keys`]: the sequence-level `by` fields followed by the stage's own
+//!   `by` fields. [`StageInput::key_values`] is asked for key field `k` of filter `f`.
+//!
+//! # Algorithm (§7.1)
+//!
+//! For each key tuple and each positive stage except the last, at most one pending
+//! partial sequence is kept (the newest). For every event the positive stages are tried
+//! from the last to the first: the first stage (re)starts a partial, a later stage takes
+//! (and removes) the partial of the previous positive stage, checks `maxspan` against the
+//! partial's first event (inclusive bound; a failure still consumes the partial), and
+//! either stores the extended partial or completes the sequence. Because stages are tried
+//! last to first, an event never extends a partial it created itself, and the copies of a
+//! `runs` stage always get distinct events. Then, if the event passes `until`, every
+//! pending partial of each of its `until` key tuples is dropped (completions made by the
+//! same event are kept).
+//!
+//! # Join keys (§7.3)
+//!
+//! A key tuple is built from the values of the key fields. Multi-valued fields contribute
+//! each distinct non-null element and several key fields combine as a cartesian product;
+//! `null` elements are ignored. A key field without any non-null value makes the event
+//! skip that stage, unless the field is optional ([`StageInput::key_optional`], `?field`),
+//! in which case the value is `null` and joins other `null`s.
+//!
+//! Keys compare by value and type: strings exactly (case-sensitive), booleans as
+//! booleans, numbers **as numbers** — `Int(1)`, `Float(1.0)` are the same key (ES stores
+//! a numeric field with one type, so `1` and `1.0` index identically); a float with an
+//! integral value in the `i64` range is therefore reported as `Int` in [`Key`]. A string
+//! `"1"` and a number `1` are different keys.
+//!
+//! # Missing-event stages (§7.2)
+//!
+//! Positive stages are matched as if missing stages were absent. A completed candidate is
+//! then checked against events of the missing stages (their filter, their own key fields,
+//! the candidate's key tuple), comparing timestamps only and strictly:
+//!
+//! * middle stages: any such event strictly between the two neighbouring positive events
+//!   discards the candidate;
+//! * leading stages: `L` = latest such event strictly before the first positive event;
+//! * trailing stages: `T` = earliest such event strictly after the last positive event;
+//! * the candidate is kept iff one of: no `L` and no `T`; stage 0 is missing and there
+//!   is no `L`; the last stage is missing and there is no `T`; both ends missing and
+//!   `T − L > maxspan`; only the start missing and `last − L > maxspan`; only the end
+//!   missing and `T − first > maxspan`.
+//!
+//! Streaming consequences: the engine remembers, per key, the two latest distinct
+//! timestamps of leading/middle missing-stage events (enough to answer "latest strictly
+//! before t"). With trailing missing stages every candidate is **held back** until its
+//! decision is final: either a `T` shows up (then the rule above decides at once), or the
+//! event time passes the last moment a `T` could still matter (`L + maxspan` when a
+//! leading `L` exists, `first + maxspan` otherwise — any later `T` keeps the candidate),
+//! or [`SequenceEngine::flush`] is called (no `T`: kept). Held candidates are released in
+//! completion order (a FIFO): a candidate decided early still waits for the undecided
+//! ones completed before it, so the output stays in ascending order of the completing
+//! event. All candidates of one sequence are held the same way, so the extra delay is at
+//! most `maxspan` after the first positive event. Without a trailing missing stage,
+//! results are emitted from `on_event` immediately. Without `maxspan` (ES rejects that
+//! for `![`), a leading `L` always discards (`last − L > ∞` never holds) and trailing
+//! candidates are held until `flush`.
+//!
+//! # Output order
+//!
+//! Ascending by the completing (last positive) event; completions of the same event
+//! (several key tuples) by first positive event (arrival ordinal), then by key
+//! ([`Key`]'s `Ord`: `null` < booleans < numbers < strings, strings byte-wise).
+//!
+//! # Bounded state
+//!
+//! The engine allocates everything at construction, except per-slot buffers that are
+//! allocated the first time a slot is used and reused afterwards, plus scratch buffers
+//! that grow to the largest event seen; in steady state `on_event` does not allocate
+//! (see `tests/sequence_alloc.rs`). State is one entry per key tuple, at most `capacity`
+//! entries, kept in an LRU list by last update:
+//!
+//! * with `maxspan`, entries not updated for longer than `maxspan` are dropped before
+//!   each event (their partials can never advance again); dropped partials are counted
+//!   in [`EngineStats::expired`], as are partials consumed by a maxspan failure;
+//! * when a new key needs an entry and all `capacity` entries are in use, the least
+//!   recently updated entry is evicted; its partials are counted in
+//!   [`EngineStats::evictions`] and the entry in [`EngineStats::evicted_entries`];
+//! * at most `capacity` candidates are held for trailing missing stages; when full the
+//!   oldest is dropped and counted in [`EngineStats::evictions`].
+//!
+//! Time is the largest timestamp seen so far: an event older than a previous one is
+//! processed with its own timestamp for `maxspan` checks, but expiry never goes back.
+
+use crate::pack::{EventRef, PackStats};
+use crate::value::Value;
+use core::cmp::Ordering;
+use core::hash::BuildHasher;
+use hashbrown::HashTable;
+use std::collections::VecDeque;
+
+/// Static description of one sequence, built by generated code.
+#[derive(Debug, Clone, Copy)]
+pub struct SequenceSpec {
+    /// The stages in order, `runs` already expanded (a `with runs=3` stage appears three
+    /// times with the same filter).
+    pub stages: &'static [StageSpec],
+    /// Number of join-key fields of every stage (and of `until`): sequence-level `by`
+    /// fields followed by the stage's own `by` fields. `0` = no join key.
+    pub keys: usize,
+    /// `maxspan` in nanoseconds (inclusive bound), if any.
+    pub maxspan: Option<u64>,
+    /// Filter index of the `until` clause, if any.
+    pub until_filter: Option<usize>,
+}
+
+/// One (expanded) stage of a [`SequenceSpec`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageSpec {
+    /// Filter index passed to [`StageInput::matches`] and [`StageInput::key_values`].
+    pub filter: usize,
+    /// Whether this is a missing-event stage `![ ... ]`.
+    pub missing: bool,
+}
+
+/// What the engine needs to know about one event; implemented by generated code.
+pub trait StageInput {
+    /// Whether the event passes filter `f` (the category test and condition of a stage,
+    /// or of `until`).
+    fn matches(&self, f: usize) -> bool;
+    /// Feeds every value of key field `k` of filter `f` to `out`: several values for a
+    /// multi-valued field, none when the field is missing. Explicit `null`s may be fed
+    /// as [`Value::Null`]; they are ignored.
+    fn key_values(&self, f: usize, k: usize, out: &mut dyn FnMut(Value<'_>));
+    /// Whether key field `k` of filter `f` is optional (`?field`): then a field without
+    /// any non-null value is the ordinary key value `null`.
+    fn key_optional(&self, f: usize, k: usize) -> bool;
+}
+
+/// One completed sequence, as passed to the output callback.
+#[derive(Debug, Clone, Copy)]
+pub struct SequenceMatch<'a> {
+    /// One entry per expanded stage; `None` for a missing-event stage.
+    pub events: &'a [Option<EventRef>],
+    /// The join-key tuple.
+    pub key: Key<'a>,
+}
+
+/// Counters of a [`SequenceEngine`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EngineStats {
+    /// Pending partials (and held candidates) dropped because the state was full.
+    pub evictions: u64,
+    /// Key entries evicted because the state was full.
+    pub evicted_entries: u64,
+    /// Pending partials dropped because their maxspan had passed (by expiry, or consumed
+    /// by a maxspan failure).
+    pub expired: u64,
+    /// Pending partials now held.
+    pub pending: u64,
+    /// Key entries now in use.
+    pub entries: u64,
+    /// Completed candidates now held back waiting for trailing missing-event decisions.
+    pub held: u64,
+}
+
+impl From<EngineStats> for PackStats {
+    fn from(s: EngineStats) -> Self {
+        PackStats {
+            evictions: s.evictions,
+            expired: s.expired,
+            pending: s.pending,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys
+// ---------------------------------------------------------------------------------------
+
+const TAG_NULL: u8 = 0;
+const TAG_BOOL: u8 = 1;
+const TAG_INT: u8 = 2;
+const TAG_FLOAT: u8 = 3;
+const TAG_STR: u8 = 4;
+
+/// Appends the type-tagged encoding of one key value.
+pub(crate) fn encode_value(v: Value<'_>, out: &mut Vec<u8>) {
+    match v {
+        Value::Null => out.push(TAG_NULL),
+        Value::Bool(b) => out.extend_from_slice(&[TAG_BOOL, b as u8]),
+        Value::Int(i) => {
+            out.push(TAG_INT);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Value::Float(f) => {
+            // Integral values in [-2^63, 2^63) convert to i64 exactly.
+            const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+            if f.fract() == 0.0 && (-TWO_63..TWO_63).contains(&f) {
+                out.push(TAG_INT);
+                out.extend_from_slice(&(f as i64).to_le_bytes());
+            } else {
+                let bits = if f.is_nan() {
+                    f64::NAN.to_bits()
+                } else {
+                    f.to_bits()
+                };
+                out.push(TAG_FLOAT);
+                out.extend_from_slice(&bits.to_le_bytes());
+            }
+        }
+        Value::Str(s) => {
+            out.push(TAG_STR);
+            out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+}
+
+/// A join-key tuple, borrowed from the engine (a type-tagged byte encoding).
+///
+/// Iterate it for the values; [`Key::as_bytes`] gives a stable encoding (same values ⇒
+/// same bytes) for hashing, e.g. into group ids. Ordering (`Ord`) is value by value:
+/// `null` < booleans (`false` < `true`) < numbers (numerically) < strings (byte-wise).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Key<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Key { bytes }
+    }
+
+    /// The encoded key (stable across runs and engines).
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The values of the tuple, in key-field order.
+    pub fn iter(&self) -> KeyIter<'a> {
+        KeyIter { rest: self.bytes }
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether the tuple is empty (a sequence without `by`).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Value `i` of the tuple.
+    pub fn get(&self, i: usize) -> Option<Value<'a>> {
+        self.iter().nth(i)
+    }
+}
+
+impl core::fmt::Debug for Key<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for Key<'a> {
+    type Item = Value<'a>;
+    type IntoIter = KeyIter<'a>;
+    fn into_iter(self) -> KeyIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over the values of a [`Key`].
+#[derive(Debug, Clone)]
+pub struct KeyIter<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for KeyIter<'a> {
+    type Item = Value<'a>;
+    fn next(&mut self) -> Option<Value<'a>> {
+        let (&tag, rest) = self.rest.split_first()?;
+        let (v, rest) = match tag {
+            TAG_NULL => (Value::Null, rest),
+            TAG_BOOL => (Value::Bool(rest[0] != 0), &rest[1..]),
+            TAG_INT => (
+                Value::Int(i64::from_le_bytes(rest[..8].try_into().ok()?)),
+                &rest[8..],
+            ),
+            TAG_FLOAT => (
+                Value::Float(f64::from_bits(u64::from_le_bytes(
+                    rest[..8].try_into().ok()?,
+                ))),
+                &rest[8..],
+            ),
+            _ => {
+                let n = u32::from_le_bytes(rest[..4].try_into().ok()?) as usize;
+                let s = core::str::from_utf8(&rest[4..4 + n]).ok()?;
+                (Value::Str(s), &rest[4 + n..])
+            }
+        };
+        self.rest = rest;
+        Some(v)
+    }
+}
+
+fn rank(v: Value<'_>) -> u8 {
+    match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Int(_) | Value::Float(_) => 2,
+        Value::Str(_) => 3,
+    }
+}
+
+/// Orders two key values: `null` < booleans < numbers < strings.
+pub(crate) fn cmp_value(a: Value<'_>, b: Value<'_>) -> Ordering {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(&y),
+        (Value::Int(x), Value::Int(y)) => x.cmp(&y),
+        (Value::Int(x), Value::Float(y)) => (x as f64).total_cmp(&y),
+        (Value::Float(x), Value::Int(y)) => x.total_cmp(&(y as f64)),
+        (Value::Float(x), Value::Float(y)) => x.total_cmp(&y),
+        (Value::Str(x), Value::Str(y)) => x.as_bytes().cmp(y.as_bytes()),
+        _ => rank(a).cmp(&rank(b)),
+    }
+}
+
+impl Ord for Key<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let mut a = self.iter();
+        let mut b = other.iter();
+        loop {
+            match (a.next(), b.next()) {
+                (None, None) => return Ordering::Equal,
+                (None, Some(_)) => return Ordering::Less,
+                (Some(_), None) => return Ordering::Greater,
+                (Some(x), Some(y)) => match cmp_value(x, y) {
+                    Ordering::Equal => {}
+                    o => return o,
+                },
+            }
+        }
+    }
+}
+
+impl PartialOrd for Key<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Scratch space computing the key tuples of one event for one filter (§7.3), without
+/// allocating once warmed up.
+#[derive(Debug, Default)]
+pub(crate) struct KeyScratch {
+    nkeys: usize,
+    /// Per key field: the distinct encoded values, concatenated.
+    fields: Vec<Vec<u8>>,
+    /// Per key field: end offset of each value in `fields[k]`.
+    ends: Vec<Vec<u32>>,
+    /// The tuples, concatenated.
+    tuples: Vec<u8>,
+    /// End offset of each tuple in `tuples`.
+    tuple_ends: Vec<u32>,
+    odometer: Vec<usize>,
+    tmp: Vec<u8>,
+}
+
+impl KeyScratch {
+    pub(crate) fn new(nkeys: usize) -> Self {
+        KeyScratch {
+            nkeys,
+            fields: (0..nkeys).map(|_| Vec::with_capacity(64)).collect(),
+            ends: (0..nkeys).map(|_| Vec::with_capacity(8)).collect(),
+            tuples: Vec::with_capacity(256),
+            tuple_ends: Vec::with_capacity(8),
+            odometer: vec![0; nkeys],
+            tmp: Vec::with_capacity(64),
+        }
+    }
+
+    /// Computes the key tuples of the event for filter `f`; returns their number (0: the
+    /// event does not take part).
+    pub(crate) fn collect<I: StageInput + ?Sized>(&mut self, input: &I, f: usize) -> usize {
+        self.tuples.clear();
+        self.tuple_ends.clear();
+        for k in 0..self.nkeys {
+            let buf = &mut self.fields[k];
+            let ends = &mut self.ends[k];
+            let tmp = &mut self.tmp;
+            buf.clear();
+            ends.clear();
+            input.key_values(f, k, &mut |v| {
+                if v.is_null() {
+                    return;
+                }
+                tmp.clear();
+                encode_value(v, tmp);
+                let mut start = 0usize;
+                for &e in ends.iter() {
+                    if buf[start..e as usize] == tmp[..] {
+                        return;
+                    }
+                    start = e as usize;
+                }
+                buf.extend_from_slice(tmp);
+                ends.push(buf.len() as u32);
+            });
+            if ends.is_empty() {
+                if !input.key_optional(f, k) {
+                    return 0;
+                }
+                buf.push(TAG_NULL);
+                ends.push(1);
+            }
+        }
+        // Cartesian product (odometer, last field fastest).
+        for d in self.odometer.iter_mut() {
+            *d = 0;
+        }
+        loop {
+            for k in 0..self.nkeys {
+                let i = self.odometer[k];
+                let start = if i == 0 {
+                    0
+                } else {
+                    self.ends[k][i - 1] as usize
+                };
+                let end = self.ends[k][i] as usize;
+                self.tuples.extend_from_slice(&self.fields[k][start..end]);
+            }
+            self.tuple_ends.push(self.tuples.len() as u32);
+            let mut k = self.nkeys;
+            loop {
+                if k == 0 {
+                    return self.tuple_ends.len();
+                }
+                k -= 1;
+                self.odometer[k] += 1;
+                if self.odometer[k] < self.ends[k].len() {
+                    break;
+                }
+                self.odometer[k] = 0;
+            }
+        }
+    }
+
+    /// Tuple `i` of the last [`KeyScratch::collect`].
+    pub(crate) fn tuple(&self, i: usize) -> &[u8] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.tuple_ends[i - 1] as usize
+        };
+        &self.tuples[start..self.tuple_ends[i] as usize]
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Engine
+// ---------------------------------------------------------------------------------------
+
+const NIL: u32 = u32::MAX;
+/// "No timestamp" in trackers and `lead`.
+const NONE_TS: i64 = i64::MIN;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Partial {
+    live: bool,
+    violated: bool,
+    first_ord: u64,
+    first_ts: i64,
+    /// `L` of the leading missing stages (NONE_TS: none).
+    lead: i64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tracker {
+    last: i64,
+    prev: i64,
+}
+
+impl Tracker {
+    const EMPTY: Tracker = Tracker {
+        last: NONE_TS,
+        prev: NONE_TS,
+    };
+
+    fn record(&mut self, t: i64) {
+        if self.last == NONE_TS || t > self.last {
+            self.prev = self.last;
+            self.last = t;
+        } else if t < self.last && t > self.prev {
+            self.prev = t;
+        }
+    }
+
+    /// Latest recorded timestamp strictly before `t` (NONE_TS: none known).
+    fn before(&self, t: i64) -> i64 {
+        if self.last < t {
+            self.last
+        } else if self.prev < t {
+            self.prev
+        } else {
+            NONE_TS
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: Vec<u8>,
+    hash: u64,
+    prev: u32,
+    next: u32,
+    last_ts: i64,
+    live: bool,
+    npending: u32,
+    /// One per positive stage except the last.
+    parts: Vec<Partial>,
+    /// `parts.len() * nstages` event slots.
+    events: Vec<Option<EventRef>>,
+    /// One per leading / middle missing stage.
+    trackers: Vec<Tracker>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Pending,
+    Keep,
+    Drop,
+}
+
+#[derive(Debug)]
+struct Held {
+    events: Vec<Option<EventRef>>,
+    key: Vec<u8>,
+    hash: u64,
+    last_ts: i64,
+    /// A `T` at or before this time discards the candidate; once time passes it, kept.
+    deadline: i128,
+    state: Decision,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Done {
+    ev_off: u32,
+    key_off: u32,
+    key_end: u32,
+    first_ord: u64,
+    first_ts: i64,
+    last_ts: i64,
+    lead: i64,
+}
+
+#[derive(Debug)]
+struct Config {
+    nstages: usize,
+    /// Expanded stage index of each positive stage.
+    pos: Vec<usize>,
+    /// Filter of each positive stage.
+    pos_filter: Vec<usize>,
+    /// For each positive stage j > 0: tracker indices of the missing stages between
+    /// positive j-1 and j.
+    gaps: Vec<Vec<usize>>,
+    /// Tracker indices of the leading missing stages.
+    leading: Vec<usize>,
+    /// (filter, tracker index, leading?) of every leading/middle missing stage.
+    tracked: Vec<(usize, usize, bool)>,
+    /// Filters of the trailing missing stages.
+    trailing: Vec<usize>,
+    ntrackers: usize,
+    maxspan: Option<u64>,
+    until: Option<usize>,
+    capacity: usize,
+}
+
+impl Config {
+    fn maxspan_i128(&self) -> i128 {
+        self.maxspan.map_or(i128::MAX / 4, |m| m as i128)
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    entries: Vec<Entry>,
+    free: Vec<u32>,
+    table: HashTable<u32>,
+    hasher: hashbrown::DefaultHashBuilder,
+    head: u32,
+    tail: u32,
+    live: usize,
+    stats: EngineStats,
+}
+
+impl State {
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
+        let entries = &self.entries;
+        self.table
+            .find(hash, |&i| entries[i as usize].key == key)
+            .copied()
+    }
+
+    fn unlink(&mut self, i: u32) {
+        let (p, n) = (self.entries[i as usize].prev, self.entries[i as usize].next);
+        if p == NIL {
+            self.head = n;
+        } else {
+            self.entries[p as usize].next = n;
+        }
+        if n == NIL {
+            self.tail = p;
+        } else {
+            self.entries[n as usize].prev = p;
+        }
+    }
+
+    fn push_front(&mut self, i: u32) {
+        let old = self.head;
+        {
+            let e = &mut self.entries[i as usize];
+            e.prev = NIL;
+            e.next = old;
+        }
+        if old == NIL {
+            self.tail = i;
+        } else {
+            self.entries[old as usize].prev = i;
+        }
+        self.head = i;
+    }
+
+    fn touch(&mut self, i: u32, now: i64) {
+        self.entries[i as usize].last_ts = now;
+        if self.head != i {
+            self.unlink(i);
+            self.push_front(i);
+        }
+    }
+
+    fn free_entry(&mut self, i: u32) {
+        let (hash, np) = {
+            let e = &self.entries[i as usize];
+            (e.hash, e.npending)
+        };
+        if let Ok(found) = self.table.find_entry(hash, |&j| j == i) {
+            found.remove();
+        }
+        self.unlink(i);
+        let e = &mut self.entries[i as usize];
+        e.live = false;
+        e.npending = 0;
+        for p in e.parts.iter_mut() {
+            p.live = false;
+        }
+        for t in e.trackers.iter_mut() {
+            *t = Tracker::EMPTY;
+        }
+        self.stats.pending -= np as u64;
+        self.live -= 1;
+        self.free.push(i);
+    }
+
+    /// Frees the entry if it holds nothing useful any more.
+    fn maybe_free(&mut self, i: u32, cfg: &Config) {
+        let e = &self.entries[i as usize];
+        if e.npending == 0 && cfg.leading.iter().all(|&t| e.trackers[t].last == NONE_TS) {
+            self.free_entry(i);
+        }
+    }
+
+    fn get_or_create(&mut self, hash: u64, key: &[u8], now: i64, cfg: &Config) -> u32 {
+        if let Some(i) = self.find(hash, key) {
+            return i;
+        }
+        if self.live >= cfg.capacity {
+            let victim = self.tail;
+            let np = self.entries[victim as usize].npending as u64;
+            self.stats.evictions += np;
+            self.stats.evicted_entries += 1;
+            self.free_entry(victim);
+        }
+        let i = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                let nparts = cfg.pos.len().saturating_sub(1);
+                self.entries.push(Entry {
+                    key: Vec::new(),
+                    hash: 0,
+                    prev: NIL,
+                    next: NIL,
+                    last_ts: now,
+                    live: false,
+                    npending: 0,
+                    parts: vec![Partial::default(); nparts],
+                    events: vec![None; nparts * cfg.nstages],
+                    trackers: vec![Tracker::EMPTY; cfg.ntrackers],
+                });
+                (self.entries.len() - 1) as u32
+            }
+        };
+        {
+            let e = &mut self.entries[i as usize];
+            e.key.clear();
+            e.key.extend_from_slice(key);
+            e.hash = hash;
+            e.live = true;
+            e.last_ts = now;
+        }
+        let entries = &self.entries;
+        self.table
+            .insert_unique(hash, i, |&j| entries[j as usize].hash);
+        self.push_front(i);
+        self.live += 1;
+        i
+    }
+}
+
+/// The sequence state machine of one rule. See the [module documentation](self).
+#[derive(Debug)]
+pub struct SequenceEngine {
+    cfg: Config,
+    st: State,
+    ks: KeyScratch,
+    next_ord: u64,
+    now: i64,
+    done: Vec<Done>,
+    done_events: Vec<Option<EventRef>>,
+    done_keys: Vec<u8>,
+    done_order: Vec<u32>,
+    held: Vec<Held>,
+    held_free: Vec<u32>,
+    held_q: VecDeque<u32>,
+}
+
+impl SequenceEngine {
+    /// Builds an engine for `spec` holding at most `capacity` key entries (and at most
+    /// `capacity` held candidates); `capacity` 0 is taken as 1. All fixed-size state is
+    /// allocated here.
+    pub fn new(spec: &SequenceSpec, capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        let nstages = spec.stages.len();
+        let pos: Vec<usize> = (0..nstages).filter(|&i| !spec.stages[i].missing).collect();
+        let pos_filter = pos.iter().map(|&i| spec.stages[i].filter).collect();
+        let first = pos.first().copied().unwrap_or(nstages);
+        let last = pos.last().copied().unwrap_or(0);
+        let mut tracker_of = vec![usize::MAX; nstages];
+        let mut tracked = Vec::new();
+        let mut leading = Vec::new();
+        let mut trailing = Vec::new();
+        let mut ntrackers = 0;
+        for (i, s) in spec.stages.iter().enumerate() {
+            if !s.missing {
+                continue;
+            }
+            if i > last && !pos.is_empty() {
+                trailing.push(s.filter);
+            } else {
+                tracker_of[i] = ntrackers;
+                tracked.push((s.filter, ntrackers, i < first));
+                if i < first {
+                    leading.push(ntrackers);
+                }
+                ntrackers += 1;
+            }
+        }
+        let gaps = (0..pos.len())
+            .map(|j| {
+                if j == 0 {
+                    Vec::new()
+                } else {
+                    (pos[j - 1] + 1..pos[j]).map(|i| tracker_of[i]).collect()
+                }
+            })
+            .collect();
+        let cfg = Config {
+            nstages,
+            pos,
+            pos_filter,
+            gaps,
+            leading,
+            tracked,
+            trailing,
+            ntrackers,
+            maxspan: spec.maxspan,
+            until: spec.until_filter,
+            capacity,
+        };
+        let st = State {
+            entries: Vec::with_capacity(capacity),
+            free: Vec::with_capacity(capacity),
+            table: HashTable::with_capacity(capacity.saturating_mul(2)),
+            hasher: Default::default(),
+            head: NIL,
+            tail: NIL,
+            live: 0,
+            stats: EngineStats::default(),
+        };
+        let has_trailing = !cfg.trailing.is_empty();
+        SequenceEngine {
+            st,
+            ks: KeyScratch::new(spec.keys),
+            next_ord: 0,
+            now: i64::MIN,
+            done: Vec::with_capacity(16),
+            done_events: Vec::with_capacity(16 * nstages),
+            done_keys: Vec::with_capacity(256),
+            done_order: Vec::with_capacity(16),
+            held: Vec::with_capacity(if has_trailing { capacity } else { 0 }),
+            held_free: Vec::with_capacity(if has_trailing { capacity } else { 0 }),
+            held_q: VecDeque::with_capacity(if has_trailing { capacity } else { 0 }),
+            cfg,
+        }
+    }
+
+    /// Counters (evictions, expiries, current state size).
+    pub fn stats(&self) -> EngineStats {
+        let mut s = self.st.stats;
+        s.entries = self.st.live as u64;
+        s.held = self.held_q.len() as u64;
+        s
+    }
+
+    /// Processes one event (events must come in ascending time order, ties in arrival
+    /// order). Completed sequences whose result is final are passed to `out`, in
+    /// ascending order of their completing event.
+    pub fn on_event<I: StageInput + ?Sized>(
+        &mut self,
+        ev: EventRef,
+        input: &I,
+        out: &mut dyn FnMut(SequenceMatch<'_>),
+    ) {
+        let ord = self.next_ord;
+        self.next_ord += 1;
+        if ev.ts > self.now {
+            self.now = ev.ts;
+        }
+        let now = self.now;
+        let ms = self.cfg.maxspan_i128();
+
+        // Expiry by event time.
+        if self.cfg.maxspan.is_some() {
+            while self.st.tail != NIL {
+                let t = self.st.tail;
+                let e = &self.st.entries[t as usize];
+                if e.last_ts as i128 + ms >= now as i128 {
+                    break;
+                }
+                self.st.stats.expired += e.npending as u64;
+                self.st.free_entry(t);
+            }
+        }
+
+        // Trailing missing stages: this event may be the `T` of held candidates.
+        if !self.held_q.is_empty() {
+            for fi in 0..self.cfg.trailing.len() {
+                let f = self.cfg.trailing[fi];
+                if !input.matches(f) {
+                    continue;
+                }
+                let n = self.ks.collect(input, f);
+                for t in 0..n {
+                    let key = self.ks.tuple(t);
+                    let hash = self.st.hash(key);
+                    for &h in self.held_q.iter() {
+                        let c = &mut self.held[h as usize];
+                        if c.state == Decision::Pending
+                            && c.hash == hash
+                            && c.last_ts < ev.ts
+                            && c.key == key
+                        {
+                            c.state = if (ev.ts as i128) <= c.deadline {
+                                Decision::Drop
+                            } else {
+                                Decision::Keep
+                            };
+                        }
+                    }
+                }
+            }
+            self.release(now, out);
+        }
+
+        // Leading / middle missing stages: remember their timestamps per key.
+        for ti in 0..self.cfg.tracked.len() {
+            let (f, tr, lead) = self.cfg.tracked[ti];
+            if !input.matches(f) {
+                continue;
+            }
+            let n = self.ks.collect(input, f);
+            for t in 0..n {
+                let key = self.ks.tuple(t);
+                let hash = self.st.hash(key);
+                let idx = if lead {
+                    Some(self.st.get_or_create(hash, key, now, &self.cfg))
+                } else {
+                    self.st.find(hash, key)
+                };
+                if let Some(idx) = idx {
+                    self.st.entries[idx as usize].trackers[tr].record(ev.ts);
+                    self.st.touch(idx, now);
+                }
+            }
+        }
+
+        // Positive stages, last to first.
+        self.done.clear();
+        self.done_events.clear();
+        self.done_keys.clear();
+        let npos = self.cfg.pos.len();
+        let nst = self.cfg.nstages;
+        for j in (0..npos).rev() {
+            let f = self.cfg.pos_filter[j];
+            if !input.matches(f) {
+                continue;
+            }
+            // Moved out for the loop (no allocation: an empty scratch is left behind).
+            let mut ks = core::mem::take(&mut self.ks);
+            let n = ks.collect(input, f);
+            for t in 0..n {
+                let key = ks.tuple(t);
+                let hash = self.st.hash(key);
+                if j == 0 {
+                    self.start(hash, key, ev, ord, now);
+                } else {
+                    self.advance(j, hash, key, ev, now, ms);
+                }
+            }
+            self.ks = ks;
+        }
+
+        // until: drop every pending partial of the until keys.
+        if let Some(f) = self.cfg.until {
+            if input.matches(f) {
+                let n = self.ks.collect(input, f);
+                for t in 0..n {
+                    let key = self.ks.tuple(t);
+                    let hash = self.st.hash(key);
+                    if let Some(idx) = self.st.find(hash, key) {
+                        let e = &mut self.st.entries[idx as usize];
+                        for p in e.parts.iter_mut() {
+                            p.live = false;
+                        }
+                        self.st.stats.pending -= e.npending as u64;
+                        e.npending = 0;
+                        self.st.maybe_free(idx, &self.cfg);
+                    }
+                }
+            }
+        }
+
+        // Completions of this event: order by first event, then key; then decide.
+        if !self.done.is_empty() {
+            self.done_order.clear();
+            self.done_order.extend(0..self.done.len() as u32);
+            let (done, keys) = (&self.done, &self.done_keys);
+            self.done_order.sort_unstable_by(|&a, &b| {
+                let (a, b) = (&done[a as usize], &done[b as usize]);
+                a.first_ord.cmp(&b.first_ord).then_with(|| {
+                    Key::new(&keys[a.key_off as usize..a.key_end as usize])
+                        .cmp(&Key::new(&keys[b.key_off as usize..b.key_end as usize]))
+                })
+            });
+            for oi in 0..self.done_order.len() {
+                let d = self.done[self.done_order[oi] as usize];
+                let events = &self.done_events[d.ev_off as usize..d.ev_off as usize + nst];
+                let key = &self.done_keys[d.key_off as usize..d.key_end as usize];
+                if self.cfg.trailing.is_empty() {
+                    if self.keep_without_trailing(&d, ms) {
+                        out(SequenceMatch {
+                            events,
+                            key: Key::new(key),
+                        });
+                    }
+                } else {
+                    let (state, deadline) = self.trailing_start(&d, ms);
+                    if state == Decision::Drop {
+                        continue;
+                    }
+                    if self.held_q.len() >= self.cfg.capacity {
+                        if let Some(h) = self.held_q.pop_front() {
+                            if self.held[h as usize].state != Decision::Drop {
+                                self.st.stats.evictions += 1;
+                            }
+                            self.held_free.push(h);
+                        }
+                    }
+                    let hash = self.st.hash(key);
+                    let h = match self.held_free.pop() {
+                        Some(h) => h,
+                        None => {
+                            self.held.push(Held {
+                                events: Vec::with_capacity(nst),
+                                key: Vec::with_capacity(key.len()),
+                                hash: 0,
+                                last_ts: 0,
+                                deadline: 0,
+                                state: Decision::Pending,
+                            });
+                            (self.held.len() - 1) as u32
+                        }
+                    };
+                    let c = &mut self.held[h as usize];
+                    c.events.clear();
+                    c.events.extend_from_slice(events);
+                    c.key.clear();
+                    c.key.extend_from_slice(key);
+                    c.hash = hash;
+                    c.last_ts = d.last_ts;
+                    c.deadline = deadline;
+                    c.state = state;
+                    self.held_q.push_back(h);
+                }
+            }
+            if !self.cfg.trailing.is_empty() {
+                self.release(now, out);
+            }
+        }
+    }
+
+    /// End of input: decides every candidate held for trailing missing-event stages (no
+    /// later event can be their `T`, so they are kept) and emits them in order. Pending
+    /// partials stay as they are.
+    pub fn flush(&mut self, out: &mut dyn FnMut(SequenceMatch<'_>)) {
+        while let Some(h) = self.held_q.pop_front() {
+            let c = &self.held[h as usize];
+            if c.state != Decision::Drop {
+                out(SequenceMatch {
+                    events: &c.events,
+                    key: Key::new(&c.key),
+                });
+            }
+            self.held_free.push(h);
+        }
+    }
+
+    /// Emits decided held candidates from the front of the queue.
+    fn release(&mut self, now: i64, out: &mut dyn FnMut(SequenceMatch<'_>)) {
+        while let Some(&h) = self.held_q.front() {
+            let c = &mut self.held[h as usize];
+            if c.state == Decision::Pending && c.deadline < now as i128 {
+                c.state = Decision::Keep;
+            }
+            match c.state {
+                Decision::Pending => break,
+                Decision::Keep => out(SequenceMatch {
+                    events: &c.events,
+                    key: Key::new(&c.key),
+                }),
+                Decision::Drop => {}
+            }
+            self.held_q.pop_front();
+            self.held_free.push(h);
+        }
+    }
+
+    /// §7.2 decision for a sequence without trailing missing stages.
+    fn keep_without_trailing(&self, d: &Done, ms: i128) -> bool {
+        if self.cfg.leading.is_empty() || d.lead == NONE_TS {
+            return true;
+        }
+        d.last_ts as i128 - d.lead as i128 > ms
+    }
+
+    /// Initial decision (and deadline) of a candidate with trailing missing stages.
+    fn trailing_start(&self, d: &Done, ms: i128) -> (Decision, i128) {
+        let deadline = if self.cfg.leading.is_empty() {
+            d.first_ts as i128 + ms
+        } else if d.lead == NONE_TS {
+            // Stage 0 is missing and there is no L: kept whatever T is.
+            return (Decision::Keep, 0);
+        } else {
+            d.lead as i128 + ms
+        };
+        if deadline <= d.last_ts as i128 {
+            // Any T is after the last positive event, hence after the deadline.
+            (Decision::Keep, deadline)
+        } else {
+            (Decision::Pending, deadline)
+        }
+    }
+
+    /// First positive stage: (re)start the partial of `key`.
+    fn start(&mut self, hash: u64, key: &[u8], ev: EventRef, ord: u64, now: i64) {
+        let cfg = &self.cfg;
+        let st = &mut self.st;
+        let npos = cfg.pos.len();
+        let nst = cfg.nstages;
+        if npos == 1 {
+            // Completes at once.
+            let mut lead = NONE_TS;
+            if !cfg.leading.is_empty() {
+                if let Some(idx) = st.find(hash, key) {
+                    let e = &st.entries[idx as usize];
+                    for &t in &cfg.leading {
+                        lead = lead.max(e.trackers[t].before(ev.ts));
+                    }
+                }
+            }
+            let ev_off = self.done_events.len() as u32;
+            self.done_events.extend(core::iter::repeat_n(None, nst));
+            self.done_events[ev_off as usize + cfg.pos[0]] = Some(ev);
+            let key_off = self.done_keys.len() as u32;
+            self.done_keys.extend_from_slice(key);
+            self.done.push(Done {
+                ev_off,
+                key_off,
+                key_end: self.done_keys.len() as u32,
+                first_ord: ord,
+                first_ts: ev.ts,
+                last_ts: ev.ts,
+                lead,
+            });
+            return;
+        }
+        let idx = st.get_or_create(hash, key, now, cfg);
+        let e = &mut st.entries[idx as usize];
+        let mut lead = NONE_TS;
+        for &t in &cfg.leading {
+            lead = lead.max(e.trackers[t].before(ev.ts));
+        }
+        if !e.parts[0].live {
+            e.npending += 1;
+            st.stats.pending += 1;
+        }
+        e.parts[0] = Partial {
+            live: true,
+            violated: false,
+            first_ord: ord,
+            first_ts: ev.ts,
+            lead,
+        };
+        let slot = &mut e.events[..nst];
+        slot.fill(None);
+        slot[cfg.pos[0]] = Some(ev);
+        st.touch(idx, now);
+    }
+
+    /// Positive stage `j > 0`: take the partial of stage `j - 1` and extend it.
+    fn advance(&mut self, j: usize, hash: u64, key: &[u8], ev: EventRef, now: i64, ms: i128) {
+        let cfg = &self.cfg;
+        let st = &mut self.st;
+        let nst = cfg.nstages;
+        let Some(idx) = st.find(hash, key) else {
+            return;
+        };
+        let e = &mut st.entries[idx as usize];
+        let p = e.parts[j - 1];
+        if !p.live {
+            return;
+        }
+        e.parts[j - 1].live = false;
+        e.npending -= 1;
+        st.stats.pending -= 1;
+        if ev.ts as i128 - p.first_ts as i128 > ms {
+            st.stats.expired += 1;
+            st.maybe_free(idx, cfg);
+            return;
+        }
+        let prev_ts = e.events[(j - 1) * nst + cfg.pos[j - 1]].map_or(NONE_TS, |r| r.ts);
+        let mut violated = p.violated;
+        for &t in &cfg.gaps[j] {
+            let b = e.trackers[t].before(ev.ts);
+            if b != NONE_TS && b > prev_ts {
+                violated = true;
+            }
+        }
+        if j == cfg.pos.len() - 1 {
+            if !violated {
+                let ev_off = self.done_events.len();
+                self.done_events
+                    .extend_from_slice(&e.events[(j - 1) * nst..j * nst]);
+                self.done_events[ev_off + cfg.pos[j]] = Some(ev);
+                let key_off = self.done_keys.len() as u32;
+                self.done_keys.extend_from_slice(key);
+                self.done.push(Done {
+                    ev_off: ev_off as u32,
+                    key_off,
+                    key_end: self.done_keys.len() as u32,
+                    first_ord: p.first_ord,
+                    first_ts: p.first_ts,
+                    last_ts: ev.ts,
+                    lead: p.lead,
+                });
+            }
+        } else {
+            e.events.copy_within((j - 1) * nst..j * nst, j * nst);
+            e.events[j * nst + cfg.pos[j]] = Some(ev);
+            if !e.parts[j].live {
+                e.npending += 1;
+                st.stats.pending += 1;
+            }
+            e.parts[j] = Partial { violated, ..p };
+        }
+        st.touch(idx, now);
+        st.maybe_free(idx, cfg);
+    }
+}
