@@ -102,9 +102,18 @@ impl Diagnostic {
                 .unwrap_or(0),
         );
         let _ = writeln!(out, "{:width$} |", "");
-        snippet(&mut out, src, &self.span, '^', "", width);
-        for l in &self.labels {
-            snippet(&mut out, src, &l.span, '-', &l.message, width);
+        let primary_line = src.line_col(self.span.start).0;
+        let (same, other): (Vec<&Label>, Vec<&Label>) = self
+            .labels
+            .iter()
+            .partition(|l| src.line_col(l.span.start).0 == primary_line);
+        snippet(&mut out, src, &self.span, &same, width);
+        for l in other {
+            let note = Label {
+                span: l.span.clone(),
+                message: l.message.clone(),
+            };
+            snippet_label(&mut out, src, &note, width);
         }
         if let Some(h) = &self.help {
             let _ = writeln!(out, "{:width$} = help: {h}", "");
@@ -117,14 +126,23 @@ fn digits(n: usize) -> usize {
     n.to_string().len()
 }
 
-/// Write the source line of `span` and a marker line under it.
-fn snippet(out: &mut String, src: &Source, span: &Span, mark: char, note: &str, width: usize) {
+/// Byte range of `span` within its first line, in display columns: (line start offset,
+/// line end offset, first column, width).
+fn columns(src: &Source, span: &Span) -> (usize, usize, usize, usize) {
     let text = &src.text;
     let start = src.text_offset(span.start);
     let end = src.text_offset(span.end.max(span.start)).max(start);
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-    let line_text = text[line_start..line_end].trim_end_matches('\r');
+    let col = text[line_start..start].chars().count();
+    let len = text[start..end.min(line_end)].chars().count().max(1);
+    (line_start, line_end, col, len)
+}
+
+/// Write the source line holding `span`.
+fn source_line(out: &mut String, src: &Source, span: &Span, width: usize) {
+    let (line_start, line_end, _, _) = columns(src, span);
+    let line_text = src.text[line_start..line_end].trim_end_matches('\r');
     let (line, _) = src.line_col(span.start);
     // Tabs are shown as one space so that the markers line up.
     let shown: String = line_text
@@ -132,17 +150,46 @@ fn snippet(out: &mut String, src: &Source, span: &Span, mark: char, note: &str, 
         .map(|c| if c == '\t' { ' ' } else { c })
         .collect();
     let _ = writeln!(out, "{line:>width$} | {shown}");
-    let pad = text[line_start..start].chars().count();
-    let mark_end = end.min(line_end);
-    let len = text[start..mark_end].chars().count().max(1);
-    let _ = write!(out, "{:width$} | {:pad$}", "", "");
-    for _ in 0..len {
-        out.push(mark);
+}
+
+/// The primary span's line with `^` under it, and `-` under labels on the same line
+/// (their notes below, rustc style).
+fn snippet(out: &mut String, src: &Source, span: &Span, labels: &[&Label], width: usize) {
+    source_line(out, src, span, width);
+    let (_, _, col, len) = columns(src, span);
+    let mut marks: Vec<char> = Vec::new();
+    let put = |from: usize, n: usize, c: char, marks: &mut Vec<char>| {
+        if marks.len() < from + n {
+            marks.resize(from + n, ' ');
+        }
+        for m in &mut marks[from..from + n] {
+            if *m != '^' {
+                *m = c;
+            }
+        }
+    };
+    put(col, len, '^', &mut marks);
+    let mut notes = Vec::new();
+    for l in labels {
+        let (_, _, c, n) = columns(src, &l.span);
+        put(c, n, '-', &mut marks);
+        if !l.message.is_empty() {
+            notes.push((c, l.message.as_str()));
+        }
     }
-    if !note.is_empty() {
-        let _ = write!(out, " {note}");
+    let marks: String = marks.into_iter().collect();
+    let _ = writeln!(out, "{:width$} | {}", "", marks.trim_end());
+    for (c, note) in notes {
+        let _ = writeln!(out, "{:width$} | {:c$}|", "", "");
+        let _ = writeln!(out, "{:width$} | {:c$}{note}", "", "");
     }
-    out.push('\n');
+}
+
+/// A label on another line: its source line, `-` markers and the note.
+fn snippet_label(out: &mut String, src: &Source, l: &Label, width: usize) {
+    source_line(out, src, &l.span, width);
+    let (_, _, col, len) = columns(src, &l.span);
+    let _ = writeln!(out, "{:width$} | {:col$}{} {}", "", "", "-".repeat(len), l.message);
 }
 
 impl Display for Diagnostic {

@@ -60,9 +60,12 @@ pub fn parse_expression(text: &str) -> Result<Expr, Diagnostics> {
     l.finish(e)
 }
 
+/// The pair's byte range, without trailing whitespace (pest may leave the whitespace
+/// after the last token inside a rule).
 fn span_of(p: &Pair<'_, Rule>) -> Span {
     let s = p.as_span();
-    s.start()..s.end()
+    let trimmed = p.as_str().trim_end_matches([' ', '\t', '\r', '\n', '\u{c}']).len();
+    s.start()..s.start() + trimmed
 }
 
 #[derive(Default)]
@@ -457,7 +460,7 @@ impl Lower {
     }
 
     fn pred_tail(&mut self, lhs: Expr, t: Pair<'_, Rule>) -> Expr {
-        let tail_end = t.as_span().end();
+        let tail_end = span_of(&t).end;
         let mut inner = t.into_inner();
         let Some(op) = inner.next() else {
             return lhs;
@@ -1018,8 +1021,7 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostics {
                 }
             }
         }
-    } else if text[pos.min(text.len())..].starts_with('[') && text[..pos].trim_end().ends_with(']')
-    {
+    } else if text[pos.min(text.len())..].starts_with('[') {
         d = d.with_help("a query with several `[...]` stages must start with `sequence` or `sample`");
     }
     d.into()

@@ -57,6 +57,12 @@ impl Schema {
         self.fields.contains_key(path)
     }
 
+    /// Add every field of `other` (its types win on conflicts), e.g. to search several
+    /// indices together.
+    pub fn extend(&mut self, other: Schema) {
+        self.fields.extend(other.fields);
+    }
+
     /// Number of mapped fields.
     pub fn len(&self) -> usize {
         self.fields.len()

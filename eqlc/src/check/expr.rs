@@ -299,7 +299,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        if !comparable(l.ty, r.ty) {
+        if !comparable(l.ty, r.ty) && !self.schema_mismatch(&l, &r, op_span) {
             self.err(Diagnostic::error(
                 op_span.clone(),
                 format!(
@@ -331,6 +331,35 @@ impl Checker<'_> {
         } else {
             x
         })
+    }
+
+    /// A type mismatch between a field typed by the schema and a constant is only a
+    /// warning: the schema may not describe the index the rule runs on (e.g. ECS says
+    /// `keyword` where the index maps a number). Returns whether it was reported as one.
+    fn schema_mismatch(&mut self, a: &ir::Expr, b: &ir::Expr, span: &Span) -> bool {
+        let field = match (&a.kind, &b.kind) {
+            (ExprKind::Field(f), _) if b.is_constant() => f,
+            (_, ExprKind::Field(f)) if a.is_constant() => f,
+            _ => return false,
+        };
+        let other = if matches!(a.kind, ExprKind::Field(_)) {
+            b.ty
+        } else {
+            a.ty
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                span.clone(),
+                format!(
+                    "`{}` is {} in the schema but is compared with {}",
+                    field.path,
+                    format!("{:?}", field.ty).to_lowercase(),
+                    type_name(other)
+                ),
+            )
+            .with_help("Elasticsearch rejects this if the index maps the field with that type"),
+        );
+        true
     }
 
     /// A list item or pattern that must be a constant: report fields and non-literals.
@@ -382,7 +411,7 @@ impl Checker<'_> {
                 continue;
             }
             if let Some(x) = &x {
-                if !comparable(x.ty, ix.ty) {
+                if !comparable(x.ty, ix.ty) && !self.schema_mismatch(x, &ix, &a.span) {
                     self.err(
                         Diagnostic::error(
                             a.span.clone(),

@@ -62,6 +62,19 @@ pub fn check(query: &ast::Query, opts: &Options) -> Result<ir::Query, Diagnostic
     c.finish(q)
 }
 
+/// Check a parsed query, also returning warnings (e.g. schema type mismatches).
+///
+/// The query is `None` when there are errors; the diagnostics then include them.
+pub fn check_with_warnings(
+    query: &ast::Query,
+    opts: &Options,
+) -> (Option<ir::Query>, Diagnostics) {
+    let mut c = Checker::new(opts);
+    let q = c.query(query);
+    let ok = !c.diags.has_errors();
+    (ok.then_some(q), c.diags)
+}
+
 /// Check a bare expression (as found in function/folding test files). The result may be of
 /// any type.
 ///
@@ -156,5 +169,3 @@ pub fn type_name(t: Type) -> &'static str {
     }
 }
 
-#[cfg(test)]
-mod tests;

@@ -1,1 +1,0 @@
-//! Checker unit tests.
