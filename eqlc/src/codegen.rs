@@ -234,9 +234,9 @@ impl RuleGen<'_> {
             } => {
                 let seq = format_ident!("seq{}", ri);
                 let spec = format_ident!("__EQLC_R{}_SPEC", ri);
+                let nkeys = self.rule.filters[stages[0].0].keys.len();
                 let stage_specs = stages.iter().map(|(f, missing)| {
-                    let nkeys = self.rule.filters[*f].keys.len();
-                    quote! { #rt::sequence::StageSpec { filter: #f, missing: #missing, keys: #nkeys } }
+                    quote! { #rt::sequence::StageSpec { filter: #f, missing: #missing } }
                 });
                 let maxspan = match maxspan {
                     Some(m) => quote! { ::core::option::Option::Some(#m) },
@@ -249,6 +249,7 @@ impl RuleGen<'_> {
                 items.push(quote! {
                     static #spec: #rt::sequence::SequenceSpec = #rt::sequence::SequenceSpec {
                         stages: &[#(#stage_specs),*],
+                        keys: #nkeys,
                         maxspan: #maxspan,
                         until_filter: #until_t,
                     };
