@@ -169,7 +169,8 @@ pub struct EngineStats {
     pub pending: u64,
     /// Key entries now in use.
     pub entries: u64,
-    /// Completed candidates now held back waiting for trailing missing-event decisions.
+    /// Completed candidates now held back for trailing missing-event stages (undecided,
+    /// or decided and waiting behind an undecided earlier one).
     pub held: u64,
 }
 
@@ -1210,5 +1211,881 @@ impl SequenceEngine {
         }
         st.touch(idx, now);
         st.maybe_free(idx, cfg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Expected values come from `eql-semantics.md` §7 (and, for missing events, from the
+    //! Elasticsearch QA file `test_missing_events.toml` over `missing-events.data`).
+    use super::*;
+
+    /// A hand-written event: the filters it passes and its key values per filter.
+    #[derive(Clone)]
+    struct Ev {
+        h: u64,
+        ts: i64,
+        filters: Vec<usize>,
+        /// `keys[k]` = values of key field `k` (the same for every filter).
+        keys: Vec<Vec<Value<'static>>>,
+        optional: bool,
+    }
+
+    impl StageInput for Ev {
+        fn matches(&self, f: usize) -> bool {
+            self.filters.contains(&f)
+        }
+        fn key_values(&self, _f: usize, k: usize, out: &mut dyn FnMut(Value<'_>)) {
+            for v in &self.keys[k] {
+                out(*v);
+            }
+        }
+        fn key_optional(&self, _f: usize, _k: usize) -> bool {
+            self.optional
+        }
+    }
+
+    fn ev(h: u64, filters: &[usize]) -> Ev {
+        Ev {
+            h,
+            ts: h as i64,
+            filters: filters.to_vec(),
+            keys: vec![],
+            optional: false,
+        }
+    }
+
+    fn kev(h: u64, filters: &[usize], key: &[Value<'static>]) -> Ev {
+        Ev {
+            h,
+            ts: h as i64,
+            filters: filters.to_vec(),
+            keys: vec![key.to_vec()],
+            optional: false,
+        }
+    }
+
+    fn stages(filters: &[(usize, bool)]) -> &'static [StageSpec] {
+        Box::leak(
+            filters
+                .iter()
+                .map(|&(filter, missing)| StageSpec { filter, missing })
+                .collect::<Vec<_>>()
+                .into(),
+        )
+    }
+
+    fn spec(
+        filters: &[usize],
+        keys: usize,
+        maxspan: Option<u64>,
+        until: Option<usize>,
+    ) -> SequenceSpec {
+        let st: Vec<(usize, bool)> = filters.iter().map(|&f| (f, false)).collect();
+        SequenceSpec {
+            stages: stages(&st),
+            keys,
+            maxspan,
+            until_filter: until,
+        }
+    }
+
+    type Out = Vec<(Vec<i64>, String)>;
+
+    fn collect(out: &mut Out) -> impl FnMut(SequenceMatch<'_>) + '_ {
+        |m| {
+            out.push((
+                m.events
+                    .iter()
+                    .map(|e| e.map_or(-1, |e| e.handle as i64))
+                    .collect(),
+                format!("{:?}", m.key),
+            ))
+        }
+    }
+
+    fn run_with(engine: &mut SequenceEngine, events: &[Ev]) -> Vec<Vec<i64>> {
+        let mut out = Out::new();
+        {
+            let mut f = collect(&mut out);
+            for e in events {
+                engine.on_event(
+                    EventRef {
+                        handle: e.h,
+                        ts: e.ts,
+                    },
+                    e,
+                    &mut f,
+                );
+            }
+            engine.flush(&mut f);
+        }
+        out.into_iter().map(|o| o.0).collect()
+    }
+
+    fn run(spec: &SequenceSpec, events: &[Ev]) -> Vec<Vec<i64>> {
+        run_with(&mut SequenceEngine::new(spec, 64), events)
+    }
+
+    const A: usize = 0;
+    const B: usize = 1;
+    const C: usize = 2;
+    const U: usize = 9;
+
+    #[test]
+    fn newest_wins() {
+        let s = spec(&[A, B], 0, None, None);
+        // §7.1: `A1 A2 B3` → [A2,B3]; `A1 B2 B3` → [A1,B2].
+        assert_eq!(
+            run(&s, &[ev(1, &[A]), ev(2, &[A]), ev(3, &[B])]),
+            vec![vec![2, 3]]
+        );
+        assert_eq!(
+            run(&s, &[ev(1, &[A]), ev(2, &[B]), ev(3, &[B])]),
+            vec![vec![1, 2]]
+        );
+    }
+
+    #[test]
+    fn last_to_first() {
+        // §7.1: `[true][true]` over 1,2,3 → [1,2], [2,3].
+        let s = spec(&[A, A], 0, None, None);
+        assert_eq!(
+            run(&s, &[ev(1, &[A]), ev(2, &[A]), ev(3, &[A])]),
+            vec![vec![1, 2], vec![2, 3]]
+        );
+    }
+
+    #[test]
+    fn maxspan_inclusive() {
+        let s = spec(&[A, B], 0, Some(10), None);
+        let at = |h, ts, f| Ev { ts, ..ev(h, &[f]) };
+        assert_eq!(run(&s, &[at(1, 100, A), at(2, 110, B)]), vec![vec![1, 2]]);
+        assert!(run(&s, &[at(1, 100, A), at(2, 111, B)]).is_empty());
+        // Measured from the first event, not the previous one.
+        let s3 = spec(&[A, B, C], 0, Some(10), None);
+        assert!(run(&s3, &[at(1, 100, A), at(2, 105, B), at(3, 111, C)]).is_empty());
+        assert_eq!(
+            run(&s3, &[at(1, 100, A), at(2, 105, B), at(3, 110, C)]),
+            vec![vec![1, 2, 3]]
+        );
+    }
+
+    #[test]
+    fn maxspan_failure_consumes() {
+        // [A][B][C] maxspan 10: A@0 B@5 → partial at B; C@11 fails and consumes it, so a
+        // later C can't complete it even though... it would fail anyway; the observable
+        // part is that the partial is gone (pending 0, expired 1), and a new A restarts.
+        let s = spec(&[A, B, C], 0, Some(10), None);
+        let at = |h, ts, f: &[usize]| Ev { ts, ..ev(h, f) };
+        let mut e = SequenceEngine::new(&s, 8);
+        let got = run_with(&mut e, &[at(1, 0, &[A]), at(2, 5, &[B]), at(3, 11, &[C])]);
+        assert!(got.is_empty());
+        let st = e.stats();
+        assert_eq!((st.pending, st.expired), (0, 1));
+        // The consumed partial is not put back: an event that is both B and C at 11
+        // finds nothing for C (consumed... by itself? no: stage C is tried first, finds
+        // the B-partial, fails maxspan and drops it; stage B then finds no A-partial).
+        let got = run(
+            &s,
+            &[
+                at(1, 0, &[A]),
+                at(2, 5, &[B]),
+                at(3, 11, &[B, C]),
+                at(4, 12, &[C]),
+            ],
+        );
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn until_drops_partials() {
+        let s = spec(&[A, B], 1, None, Some(U));
+        let x = Value::Str("x");
+        let y = Value::Str("y");
+        // until of the same key cuts the partial.
+        assert!(run(
+            &s,
+            &[kev(1, &[A], &[x]), kev(2, &[U], &[x]), kev(3, &[B], &[x])]
+        )
+        .is_empty());
+        // until of another key does not.
+        assert_eq!(
+            run(
+                &s,
+                &[kev(1, &[A], &[x]), kev(2, &[U], &[y]), kev(3, &[B], &[x])]
+            ),
+            vec![vec![1, 3]]
+        );
+        // until after the last stage does not invalidate a completed sequence.
+        assert_eq!(
+            run(
+                &s,
+                &[kev(1, &[A], &[x]), kev(2, &[B], &[x]), kev(3, &[U], &[x])]
+            ),
+            vec![vec![1, 2]]
+        );
+        // A completion made by the until event itself is kept.
+        assert_eq!(
+            run(&s, &[kev(1, &[A], &[x]), kev(2, &[B, U], &[x])]),
+            vec![vec![1, 2]]
+        );
+        // ... but partials it creates or advances are dropped.
+        let s3 = spec(&[A, B, C], 1, None, Some(U));
+        assert!(run(
+            &s3,
+            &[
+                kev(1, &[A], &[x]),
+                kev(2, &[B, U], &[x]),
+                kev(3, &[C], &[x])
+            ]
+        )
+        .is_empty());
+        assert!(run(&s, &[kev(1, &[A, U], &[x]), kev(2, &[B], &[x])]).is_empty());
+    }
+
+    #[test]
+    fn runs_need_distinct_events() {
+        // `[A] with runs=3` = [A][A][A].
+        let s = spec(&[A, A, A], 0, None, None);
+        let evs: Vec<Ev> = (1..=4).map(|h| ev(h, &[A])).collect();
+        assert_eq!(run(&s, &evs[..2]), Vec::<Vec<i64>>::new());
+        assert_eq!(run(&s, &evs), vec![vec![1, 2, 3], vec![2, 3, 4]]);
+    }
+
+    #[test]
+    fn multi_valued_keys() {
+        let s = spec(&[A, B], 1, None, None);
+        let (x, y, z) = (Value::Str("x"), Value::Str("y"), Value::Str("z"));
+        // Each distinct non-null element is a key; duplicates collapse; nulls ignored.
+        let a = kev(1, &[A], &[x, y, x, Value::Null]);
+        let mut out = Out::new();
+        let mut e = SequenceEngine::new(&s, 8);
+        {
+            let mut f = collect(&mut out);
+            e.on_event(EventRef { handle: 1, ts: 1 }, &a, &mut f);
+            assert_eq!(e.stats().pending, 2);
+            // B under [y, x]: two completions of the same event, ordered by key.
+            let b = kev(2, &[B], &[y, z, x]);
+            e.on_event(EventRef { handle: 2, ts: 2 }, &b, &mut f);
+        }
+        assert_eq!(
+            out,
+            vec![
+                (vec![1, 2], "[Str(\"x\")]".to_string()),
+                (vec![1, 2], "[Str(\"y\")]".to_string())
+            ]
+        );
+        // Ties: same completing event, ordered by first event first.
+        let got = run(
+            &s,
+            &[
+                kev(1, &[A], &[y]),
+                kev(2, &[A], &[x]),
+                kev(3, &[B], &[x, y]),
+            ],
+        );
+        assert_eq!(got, vec![vec![1, 3], vec![2, 3]]);
+        // Non-optional key: null / missing / [null] → the event takes no part.
+        assert!(run(
+            &s,
+            &[kev(1, &[A], &[Value::Null]), kev(2, &[B], &[Value::Null])]
+        )
+        .is_empty());
+        assert!(run(&s, &[kev(1, &[A], &[]), kev(2, &[B], &[])]).is_empty());
+    }
+
+    #[test]
+    fn cartesian_keys() {
+        let s = spec(&[A, B], 2, None, None);
+        let (a1, a2, b1) = (Value::Str("a1"), Value::Str("a2"), Value::Int(7));
+        let mk = |h, f, k0: &[Value<'static>], k1: &[Value<'static>]| Ev {
+            h,
+            ts: h as i64,
+            filters: vec![f],
+            keys: vec![k0.to_vec(), k1.to_vec()],
+            optional: false,
+        };
+        let got = run(
+            &s,
+            &[
+                mk(1, A, &[a1, a2], &[b1]),
+                mk(2, B, &[a2], &[b1]),
+                mk(3, B, &[a1], &[b1]),
+            ],
+        );
+        assert_eq!(got, vec![vec![1, 2], vec![1, 3]]);
+        // A missing second field excludes the event.
+        assert!(run(&s, &[mk(1, A, &[a1], &[]), mk(2, B, &[a1], &[])]).is_empty());
+    }
+
+    #[test]
+    fn optional_keys() {
+        let s = spec(&[A, B], 1, None, None);
+        let opt = |h, f, k: &[Value<'static>]| Ev {
+            optional: true,
+            ..kev(h, &[f], k)
+        };
+        // Missing, null and [null] are all the key `null` and join each other.
+        assert_eq!(
+            run(&s, &[opt(1, A, &[]), opt(2, B, &[Value::Null])]),
+            vec![vec![1, 2]]
+        );
+        assert_eq!(
+            run(
+                &s,
+                &[opt(1, A, &[Value::Null, Value::Null]), opt(2, B, &[])]
+            ),
+            vec![vec![1, 2]]
+        );
+        // [null, "a"] is just "a": does not join null.
+        assert!(run(
+            &s,
+            &[opt(1, A, &[Value::Null, Value::Str("a")]), opt(2, B, &[])]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn numbers_compare_as_numbers() {
+        let s = spec(&[A, B], 1, None, None);
+        assert_eq!(
+            run(
+                &s,
+                &[
+                    kev(1, &[A], &[Value::Int(1)]),
+                    kev(2, &[B], &[Value::Float(1.0)])
+                ]
+            ),
+            vec![vec![1, 2]]
+        );
+        assert!(run(
+            &s,
+            &[
+                kev(1, &[A], &[Value::Int(1)]),
+                kev(2, &[B], &[Value::Str("1")])
+            ]
+        )
+        .is_empty());
+        assert!(run(
+            &s,
+            &[
+                kev(1, &[A], &[Value::Float(1.5)]),
+                kev(2, &[B], &[Value::Int(1)])
+            ]
+        )
+        .is_empty());
+        assert!(run(
+            &s,
+            &[
+                kev(1, &[A], &[Value::Bool(true)]),
+                kev(2, &[B], &[Value::Int(1)])
+            ]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn eviction_counts_oldest() {
+        let s = spec(&[A, B], 1, None, None);
+        let k = |n: &'static str| Value::Str(n);
+        let mut e = SequenceEngine::new(&s, 2);
+        let got = run_with(
+            &mut e,
+            &[
+                kev(1, &[A], &[k("k1")]),
+                kev(2, &[A], &[k("k2")]),
+                kev(3, &[A], &[k("k3")]), // full: k1 (oldest) evicted
+                kev(4, &[B], &[k("k1")]),
+                kev(5, &[B], &[k("k3")]),
+            ],
+        );
+        assert_eq!(got, vec![vec![3, 5]]);
+        let st = e.stats();
+        assert_eq!(
+            (st.evictions, st.evicted_entries, st.pending, st.entries),
+            (1, 1, 1, 1)
+        );
+        // "Oldest" = least recently updated: touching k1 again makes k2 the victim.
+        let mut e = SequenceEngine::new(&s, 2);
+        let got = run_with(
+            &mut e,
+            &[
+                kev(1, &[A], &[k("k1")]),
+                kev(2, &[A], &[k("k2")]),
+                kev(3, &[A], &[k("k1")]),
+                kev(4, &[A], &[k("k3")]),
+                kev(5, &[B], &[k("k2")]),
+                kev(6, &[B], &[k("k1")]),
+            ],
+        );
+        assert_eq!(got, vec![vec![3, 6]]);
+        assert_eq!(e.stats().evictions, 1);
+    }
+
+    #[test]
+    fn expiry_by_event_time() {
+        let s = spec(&[A, B], 1, Some(10), None);
+        let k = |n: &'static str| Value::Str(n);
+        let at = |h, ts, f, n| Ev {
+            ts,
+            ..kev(h, &[f], &[k(n)])
+        };
+        let mut e = SequenceEngine::new(&s, 8);
+        run_with(&mut e, &[at(1, 0, A, "k1"), at(2, 10, A, "k2")]);
+        assert_eq!((e.stats().pending, e.stats().expired), (2, 0)); // 10 - 0 == maxspan: still alive
+        run_with(&mut e, &[at(3, 11, A, "k3")]);
+        let st = e.stats();
+        assert_eq!((st.pending, st.expired, st.entries), (2, 1, 2));
+        // Expired partials are gone for good.
+        assert!(run_with(&mut e, &[at(4, 11, B, "k1")]).is_empty());
+        assert_eq!(run_with(&mut e, &[at(5, 12, B, "k2")]), vec![vec![2, 5]]);
+    }
+
+    // ---- missing events ------------------------------------------------------------
+
+    /// An event of `missing-events.data`.
+    #[derive(Clone, Copy)]
+    struct Me {
+        seq: u64,
+        ms: i64,
+        tag: &'static str,
+        k1: &'static str,
+        k2: &'static str,
+    }
+
+    /// A filter: `tag == ...` (and `sequence > min_seq`), keyed by fields named in `by`.
+    #[derive(Clone, Copy)]
+    struct Mf {
+        tag: &'static str,
+        min_seq: u64,
+        by: &'static [&'static str],
+    }
+
+    struct MeIn<'a> {
+        e: Me,
+        filters: &'a [Mf],
+    }
+
+    impl StageInput for MeIn<'_> {
+        fn matches(&self, f: usize) -> bool {
+            self.filters[f].tag == self.e.tag && self.e.seq > self.filters[f].min_seq
+        }
+        fn key_values(&self, f: usize, k: usize, out: &mut dyn FnMut(Value<'_>)) {
+            out(Value::Str(if self.filters[f].by[k] == "k1" {
+                self.e.k1
+            } else {
+                self.e.k2
+            }))
+        }
+        fn key_optional(&self, _: usize, _: usize) -> bool {
+            false
+        }
+    }
+
+    const MS: i64 = 1_000_000;
+    const SEC: u64 = 1_000_000_000;
+    const MIN: u64 = 60 * SEC;
+
+    fn me(seq: u64, ms: i64, tag: &'static str) -> Me {
+        Me {
+            seq,
+            ms,
+            tag,
+            k1: "",
+            k2: "",
+        }
+    }
+
+    fn test1() -> Vec<Me> {
+        vec![
+            me(1, 1, "normal"),
+            me(2, 2, "normal"),
+            me(3, 3, "missing"),
+            me(4, 4, "normal"),
+        ]
+    }
+
+    fn test2() -> Vec<Me> {
+        let t = ["normal", "normal", "missing", "normal", "normal", "missing"];
+        let mut v: Vec<Me> = (0..6).map(|i| me(i as u64 + 1, i as i64, t[i])).collect();
+        v.push(me(7, 2 * 60_000 + 6, "missing2"));
+        v.push(me(8, 3 * 60_000 + 6, "missing2"));
+        v
+    }
+
+    fn test3() -> Vec<Me> {
+        let m = 60_000;
+        vec![
+            me(1, 0, "missing"),
+            me(2, 10 * m + 1, "normal"),
+            me(3, 20 * m + 1, "missing"),
+            me(4, 21 * m + 1, "normal"),
+            me(5, 29 * m + 1, "normal"),
+            me(6, 31 * m + 1, "normal"),
+        ]
+    }
+
+    fn test4() -> Vec<Me> {
+        let t = [
+            "A", "B", "M1", "B", "C", "M2", "D", "M1", "C", "B", "C", "D", "A", "B", "M3", "C",
+            "D", "M4",
+        ];
+        (0..18)
+            .map(|i| me(i as u64 + 1, i as i64 + 1, t[i]))
+            .collect()
+    }
+
+    fn test5() -> Vec<Me> {
+        let rows = [
+            (0, "normal", "foo", "foo"),
+            (1, "normal", "foo", "foo"),
+            (3, "missing", "foo", "foo"),
+            (4, "normal", "foo", "foo"),
+            (5, "normal", "foo", "foo"),
+            (6, "normal", "foo", "foo"),
+            (7, "missing", "foo", "bar"),
+            (8, "normal", "foo", "foo"),
+            (9, "normal", "baz", "baz"),
+            (10, "normal", "baz", "baz"),
+            (11, "missing", "baz", "foo"),
+            (12, "normal", "baz", "baz"),
+        ];
+        rows.iter()
+            .enumerate()
+            .map(|(i, &(ms, tag, k1, k2))| Me {
+                seq: i as u64 + 1,
+                ms,
+                tag,
+                k1,
+                k2,
+            })
+            .collect()
+    }
+
+    /// Runs a sequence of (filter, missing?) stages over `data`; returns flattened ids
+    /// (-1 for missing) and join keys.
+    fn run_missing(
+        stages_: &[(Mf, bool)],
+        maxspan: u64,
+        data: &[Me],
+        flush: bool,
+    ) -> (Vec<i64>, Vec<String>) {
+        let filters: Vec<Mf> = stages_.iter().map(|s| s.0).collect();
+        let st: Vec<(usize, bool)> = stages_.iter().enumerate().map(|(i, s)| (i, s.1)).collect();
+        let spec = SequenceSpec {
+            stages: stages(&st),
+            keys: filters[0].by.len(),
+            maxspan: Some(maxspan),
+            until_filter: None,
+        };
+        let mut e = SequenceEngine::new(&spec, 64);
+        let mut ids = Vec::new();
+        let mut keys = Vec::new();
+        let mut f = |m: SequenceMatch<'_>| {
+            ids.extend(m.events.iter().map(|e| e.map_or(-1, |e| e.handle as i64)));
+            keys.extend(m.key.iter().map(|v| v.as_str().unwrap().to_string()));
+        };
+        for &d in data {
+            e.on_event(
+                EventRef {
+                    handle: d.seq,
+                    ts: d.ms * MS,
+                },
+                &MeIn {
+                    e: d,
+                    filters: &filters,
+                },
+                &mut f,
+            );
+        }
+        if flush {
+            e.flush(&mut f);
+        }
+        (ids, keys)
+    }
+
+    const fn t(tag: &'static str) -> Mf {
+        Mf {
+            tag,
+            min_seq: 0,
+            by: &[],
+        }
+    }
+
+    #[test]
+    fn missing_in_between() {
+        let n = (t("normal"), false);
+        // missingInBetween_noMatches / _match
+        assert_eq!(
+            run_missing(&[n, (t("nonexisting"), true), n], SEC, &test1(), true).0,
+            vec![1, -1, 2, 2, -1, 4]
+        );
+        assert_eq!(
+            run_missing(&[n, (t("missing"), true), n], SEC, &test1(), true).0,
+            vec![1, -1, 2]
+        );
+        // skipFirstMatchAndPickSecondCandidate
+        assert_eq!(
+            run_missing(&[n, n, (t("missing"), true), n], SEC, &test2(), true).0,
+            vec![2, 4, -1, 5]
+        );
+    }
+
+    #[test]
+    fn missing_trailing() {
+        // positivePlusMissing: 1 and 2 have event 3 within maxspan after them.
+        let q = [(t("normal"), false), (t("missing"), true)];
+        assert_eq!(run_missing(&q, SEC, &test1(), true).0, vec![4, -1]);
+        // Event 4 is the last event: it is only decided by flush.
+        assert_eq!(run_missing(&q, SEC, &test1(), false).0, Vec::<i64>::new());
+        // A later event beyond first + maxspan releases it without flush.
+        let mut data = test1();
+        data.push(me(9, 4 + 1000 + 1, "other"));
+        assert_eq!(run_missing(&q, SEC, &data, false).0, vec![4, -1]);
+        // ... but not one exactly at first + maxspan (a T there would still discard).
+        let mut data = test1();
+        data.push(me(9, 4 + 1000, "other"));
+        assert_eq!(run_missing(&q, SEC, &data, false).0, Vec::<i64>::new());
+        // ... and a T exactly at first + maxspan does discard; one 1 ms later doesn't.
+        let mut data = test1();
+        data.push(me(9, 4 + 1000, "missing"));
+        assert_eq!(run_missing(&q, SEC, &data, true).0, Vec::<i64>::new());
+        let mut data = test1();
+        data.push(me(9, 4 + 1001, "missing"));
+        assert_eq!(run_missing(&q, SEC, &data, true).0, vec![4, -1]);
+        // A missing event at the same timestamp as the last positive never counts.
+        let data = vec![me(1, 1, "normal"), me(2, 1, "missing")];
+        assert_eq!(run_missing(&q, SEC, &data, true).0, vec![1, -1]);
+    }
+
+    #[test]
+    fn missing_leading() {
+        let m = (t("missing"), true);
+        let n = (t("normal"), false);
+        // leadingSimple
+        assert_eq!(
+            run_missing(&[m, n], 3 * MIN, &test3(), true).0,
+            vec![-1, 2, -1, 5, -1, 6]
+        );
+        // leadingAndTrailingExcluded1 / 2
+        assert_eq!(
+            run_missing(&[m, n, m], 19 * MIN, &test3(), true).0,
+            vec![-1, 2, -1, -1, 4, -1, -1, 5, -1, -1, 6, -1]
+        );
+        assert_eq!(
+            run_missing(&[m, n, m], 21 * MIN, &test3(), true).0,
+            vec![-1, 4, -1, -1, 5, -1, -1, 6, -1]
+        );
+    }
+
+    #[test]
+    fn missing_multiple() {
+        let (a, b, c, d) = (
+            (t("A"), false),
+            (t("B"), false),
+            (t("C"), false),
+            (t("D"), false),
+        );
+        let miss = |tag| (t(tag), true);
+        let r = |q: &[(Mf, bool)]| run_missing(q, SEC, &test4(), true).0;
+        assert_eq!(
+            r(&[a, b, miss("M1"), c, miss("M2"), d]),
+            vec![13, 14, -1, 16, -1, 17]
+        );
+        assert_eq!(r(&[a, b, miss("M1"), c, d]), vec![13, 14, -1, 16, 17]);
+        assert_eq!(r(&[a, b, c, miss("M2"), d]), vec![13, 14, 16, -1, 17]);
+        assert_eq!(
+            r(&[a, b, miss("M1"), c, miss("M2"), d, miss("M4")]),
+            Vec::<i64>::new()
+        );
+        assert_eq!(
+            r(&[a, b, miss("none"), c, miss("none"), d]),
+            vec![1, 2, -1, 5, -1, 7, 13, 14, -1, 16, -1, 17]
+        );
+        assert_eq!(
+            r(&[a, b, c, miss("M2"), d, miss("none")]),
+            vec![13, 14, 16, -1, 17, -1]
+        );
+        assert_eq!(
+            r(&[miss("none"), a, b, c, miss("M2"), d]),
+            vec![-1, 13, 14, 16, -1, 17]
+        );
+    }
+
+    #[test]
+    fn missing_with_keys() {
+        let by = |tag, by: &'static [&'static str]| Mf {
+            tag,
+            min_seq: 0,
+            by,
+        };
+        let n1 = (by("normal", &["k1"]), false);
+        let n2 = (by("normal", &["k2"]), false);
+        let n12 = (by("normal", &["k1", "k2"]), false);
+        let foo2 = vec![2, 4, -1, 5, 4, 5, -1, 6];
+        let four = vec![2, 4, -1, 5, 4, 5, -1, 6, 5, 6, -1, 8, 9, 10, -1, 12];
+        // withByKey1 / withByKey2
+        let (ids, keys) = run_missing(
+            &[n1, n1, (by("missing", &["k1"]), true), n1],
+            SEC,
+            &test5(),
+            true,
+        );
+        assert_eq!(
+            (ids, keys),
+            (foo2.clone(), vec!["foo".to_string(), "foo".into()])
+        );
+        // withByKey3: the missing stage is keyed by k2
+        let (ids, keys) = run_missing(
+            &[n1, n1, (by("missing", &["k2"]), true), n1],
+            SEC,
+            &test5(),
+            true,
+        );
+        assert_eq!(ids, four);
+        assert_eq!(keys, vec!["foo", "foo", "foo", "baz"]);
+        // withByKey4
+        let (ids, _) = run_missing(
+            &[n2, n2, (by("missing", &["k2"]), true), n2],
+            SEC,
+            &test5(),
+            true,
+        );
+        assert_eq!(ids, four);
+        // withByKey5
+        let m12 = (by("missing", &["k1", "k2"]), true);
+        let (ids, keys) = run_missing(&[n12, n12, m12, n12], SEC, &test5(), true);
+        assert_eq!(ids, four);
+        assert_eq!(
+            keys,
+            vec!["foo", "foo", "foo", "foo", "foo", "foo", "baz", "baz"]
+        );
+        // withByKey6 (missing: `sequence > 10`); withByKey_tail = its last 2.
+        let m6 = (
+            Mf {
+                tag: "missing",
+                min_seq: 10,
+                by: &["k1", "k2"],
+            },
+            true,
+        );
+        let (ids, _) = run_missing(&[n12, n12, m6, n12], SEC, &test5(), true);
+        assert_eq!(
+            ids,
+            vec![1, 2, -1, 4, 2, 4, -1, 5, 4, 5, -1, 6, 5, 6, -1, 8, 9, 10, -1, 12]
+        );
+        assert_eq!(ids[ids.len() - 8..], [5, 6, -1, 8, 9, 10, -1, 12]);
+        // withByKey_runs / withByKey_runsOnMissing
+        let (ids, _) = run_missing(&[n12, n12, m12, n12], SEC, &test5(), true);
+        assert_eq!(ids, four);
+        let (ids, _) = run_missing(&[n12, n12, m12, m12, n12], SEC, &test5(), true);
+        assert_eq!(
+            ids,
+            vec![2, 4, -1, -1, 5, 4, 5, -1, -1, 6, 5, 6, -1, -1, 8, 9, 10, -1, -1, 12]
+        );
+    }
+
+    #[test]
+    fn held_candidates_keep_order() {
+        // [A] ![M] maxspan 10, keys: k. Candidate x@0 is held (no T yet); y@5 completes
+        // later and is decided early by a T... no: y is kept only after its own deadline.
+        // x gets a T at 20 (> 0 + 10: kept). Output must stay x, y.
+        let mut spec_st = vec![(0usize, false), (1usize, true)];
+        let s = SequenceSpec {
+            stages: stages(&spec_st),
+            keys: 1,
+            maxspan: Some(10),
+            until_filter: None,
+        };
+        spec_st.clear();
+        let k = |n: &'static str| Value::Str(n);
+        let at = |h, ts, f, n| Ev {
+            ts,
+            ..kev(h, &[f], &[k(n)])
+        };
+        let mut e = SequenceEngine::new(&s, 8);
+        let mut out = Out::new();
+        {
+            let mut f = collect(&mut out);
+            for x in [at(1, 0, 0, "x"), at(2, 5, 0, "y"), at(3, 6, 1, "y")] {
+                e.on_event(
+                    EventRef {
+                        handle: x.h,
+                        ts: x.ts,
+                    },
+                    &x,
+                    &mut f,
+                );
+            }
+        }
+        // y was discarded by the T at 6 (6 - 5 <= 10); x still pending.
+        assert!(out.is_empty());
+        // x (pending) and y (decided, waiting behind x for release).
+        assert_eq!(e.stats().held, 2);
+        {
+            let mut f = collect(&mut out);
+            let z = at(4, 9, 0, "z"); // completes, held behind x
+            e.on_event(EventRef { handle: 4, ts: 9 }, &z, &mut f);
+            drop(f);
+            assert!(out.is_empty());
+            let mut f = collect(&mut out);
+            let w = at(5, 11, 2, "w"); // passes x's deadline (0 + 10)
+            e.on_event(EventRef { handle: 5, ts: 11 }, &w, &mut f);
+        }
+        assert_eq!(
+            out.iter().map(|o| o.0.clone()).collect::<Vec<_>>(),
+            vec![vec![1, -1]]
+        );
+        e.flush(&mut collect(&mut out));
+        assert_eq!(
+            out.iter().map(|o| o.0.clone()).collect::<Vec<_>>(),
+            vec![vec![1, -1], vec![4, -1]]
+        );
+    }
+
+    #[test]
+    fn key_encoding_and_order() {
+        let mut b = Vec::new();
+        for v in [
+            Value::Null,
+            Value::Bool(false),
+            Value::Int(-3),
+            Value::Float(2.5),
+            Value::Str("é\0x"),
+        ] {
+            encode_value(v, &mut b);
+        }
+        let k = Key::new(&b);
+        assert_eq!(
+            k.iter().collect::<Vec<_>>(),
+            vec![
+                Value::Null,
+                Value::Bool(false),
+                Value::Int(-3),
+                Value::Float(2.5),
+                Value::Str("é\0x")
+            ]
+        );
+        assert_eq!(k.len(), 5);
+        let enc = |v: Value<'_>| {
+            let mut b = Vec::new();
+            encode_value(v, &mut b);
+            b
+        };
+        assert_eq!(enc(Value::Float(1.0)), enc(Value::Int(1)));
+        assert_eq!(enc(Value::Float(-0.0)), enc(Value::Int(0)));
+        let (n, t, one, two5, s) = (
+            enc(Value::Null),
+            enc(Value::Bool(true)),
+            enc(Value::Int(1)),
+            enc(Value::Float(2.5)),
+            enc(Value::Str("GTA")),
+        );
+        let doom = enc(Value::Str("doom"));
+        let keys = [&n, &t, &one, &two5, &s, &doom];
+        for w in keys.windows(2) {
+            assert!(Key::new(w[0]) < Key::new(w[1]));
+        }
     }
 }
