@@ -71,8 +71,8 @@ pub struct Sequence {
     pub maxspan: Option<MaxSpan>,
     /// The stages (positive and missing).
     pub stages: Vec<Stage>,
-    /// `until [...]`.
-    pub until: Option<Stage>,
+    /// `until [...]` (boxed to keep [`Body`] small).
+    pub until: Option<Box<Stage>>,
     /// The whole sequence (without pipes).
     pub span: Span,
 }

@@ -189,7 +189,14 @@ fn snippet(out: &mut String, src: &Source, span: &Span, labels: &[&Label], width
 fn snippet_label(out: &mut String, src: &Source, l: &Label, width: usize) {
     source_line(out, src, &l.span, width);
     let (_, _, col, len) = columns(src, &l.span);
-    let _ = writeln!(out, "{:width$} | {:col$}{} {}", "", "", "-".repeat(len), l.message);
+    let _ = writeln!(
+        out,
+        "{:width$} | {:col$}{} {}",
+        "",
+        "",
+        "-".repeat(len),
+        l.message
+    );
 }
 
 impl Display for Diagnostic {

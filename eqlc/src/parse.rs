@@ -11,8 +11,7 @@ use pest::Parser as _;
 
 use crate::ast::{
     ArithOp, Body, Category, CategoryKind, CompareOp, Expr, ExprKind, Field, Literal, MatchOp,
-    MaxSpan, Number, Pipe, Query, Runs, Sample, Sequence, Span, Stage, Subquery, UnaryOp,
-    KEYWORDS,
+    MaxSpan, Number, Pipe, Query, Runs, Sample, Sequence, Span, Stage, Subquery, UnaryOp, KEYWORDS,
 };
 use crate::check::suggest::closest;
 use crate::diag::{Diagnostic, Diagnostics};
@@ -64,7 +63,10 @@ pub fn parse_expression(text: &str) -> Result<Expr, Diagnostics> {
 /// after the last token inside a rule).
 fn span_of(p: &Pair<'_, Rule>) -> Span {
     let s = p.as_span();
-    let trimmed = p.as_str().trim_end_matches([' ', '\t', '\r', '\n', '\u{c}']).len();
+    let trimmed = p
+        .as_str()
+        .trim_end_matches([' ', '\t', '\r', '\n', '\u{c}'])
+        .len();
     s.start()..s.start() + trimmed
 }
 
@@ -104,7 +106,9 @@ impl Lower {
                     let sp = c.as_span();
                     self.err(
                         Diagnostic::error(sp.start()..sp.start() + 4, "`join` is not supported")
-                            .with_help("Elasticsearch EQL has no `join`; use a `sequence` or a `sample`"),
+                            .with_help(
+                                "Elasticsearch EQL has no `join`; use a `sequence` or a `sample`",
+                            ),
                     );
                 }
                 Rule::pipe => pipes.push(self.pipe(c)),
@@ -158,9 +162,12 @@ impl Lower {
                     let keys = self.by_clause(c);
                     if let Some((_, first)) = &by {
                         self.err(
-                            Diagnostic::error(sp, format!("`{what}` has more than one `by` clause"))
-                                .with_label(first.clone(), "first `by` here")
-                                .with_help("list all join keys in one `by`: `by a, b`"),
+                            Diagnostic::error(
+                                sp,
+                                format!("`{what}` has more than one `by` clause"),
+                            )
+                            .with_label(first.clone(), "first `by` here")
+                            .with_help("list all join keys in one `by`: `by a, b`"),
                         );
                     } else if let Some(m) = &maxspan {
                         self.err(
@@ -232,7 +239,7 @@ impl Lower {
                 Rule::stage => stages.push(self.stage(c)),
                 Rule::until_clause => {
                     if let Some(s) = c.into_inner().find(|x| x.as_rule() == Rule::stage) {
-                        until = Some(self.stage(s));
+                        until = Some(Box::new(self.stage(s)));
                     }
                 }
                 _ => {}
@@ -356,8 +363,9 @@ impl Lower {
         self.depth += 1;
         if self.depth == MAX_DEPTH + 1 {
             self.err(
-                Diagnostic::error(span.clone(), "expression nested too deeply")
-                    .with_help(format!("at most {MAX_DEPTH} levels of nesting are supported")),
+                Diagnostic::error(span.clone(), "expression nested too deeply").with_help(format!(
+                    "at most {MAX_DEPTH} levels of nesting are supported"
+                )),
             );
         }
         self.depth <= MAX_DEPTH
@@ -734,11 +742,8 @@ impl Lower {
                 Ok(i) => Number::Int(i),
                 Err(_) => {
                     self.err(
-                        Diagnostic::error(
-                            span_of(p),
-                            format!("integer `{text}` is too large"),
-                        )
-                        .with_help(format!("the largest integer is {}", i64::MAX)),
+                        Diagnostic::error(span_of(p), format!("integer `{text}` is too large"))
+                            .with_help(format!("the largest integer is {}", i64::MAX)),
                     );
                     Number::Int(0)
                 }
@@ -924,10 +929,16 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::cmp_op => "a comparison operator",
         Rule::match_op => "`:`, `like` or `regex`",
         Rule::add_op | Rule::mul_op => "an arithmetic operator",
-        Rule::expr | Rule::or_expr | Rule::and_expr | Rule::predicate | Rule::sum
-        | Rule::product | Rule::unary | Rule::primary | Rule::literal | Rule::unary_op => {
-            "an expression"
-        }
+        Rule::expr
+        | Rule::or_expr
+        | Rule::and_expr
+        | Rule::predicate
+        | Rule::sum
+        | Rule::product
+        | Rule::unary
+        | Rule::primary
+        | Rule::literal
+        | Rule::unary_op => "an expression",
         Rule::field | Rule::field_path | Rule::ident | Rule::quoted_ident => "a field name",
         Rule::dot_segment => "a field name segment",
         Rule::number | Rule::time_number => "a number",
@@ -1022,7 +1033,9 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostics {
             }
         }
     } else if text[pos.min(text.len())..].starts_with('[') {
-        d = d.with_help("a query with several `[...]` stages must start with `sequence` or `sample`");
+        d = d.with_help(
+            "a query with several `[...]` stages must start with `sequence` or `sample`",
+        );
     }
     d.into()
 }

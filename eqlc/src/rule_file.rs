@@ -374,7 +374,8 @@ mod tests {
 
     #[test]
     fn literal_multiline_query_maps_exactly() {
-        let text = "[rule]\nname = \"x\"\nlanguage = \"eql\"\nquery = '''\nprocess where a == 1\n'''\n";
+        let text =
+            "[rule]\nname = \"x\"\nlanguage = \"eql\"\nquery = '''\nprocess where a == 1\n'''\n";
         let r = rule(text);
         assert_eq!(r.query, "process where a == 1\n");
         assert!(r.query_origin.exact);
@@ -397,7 +398,10 @@ mod tests {
     fn skips_other_languages_and_non_rules() {
         let k = "[rule]\nname = \"x\"\nlanguage = \"kuery\"\nquery = \"a:b\"\n";
         assert!(matches!(parse_rule_file(k).unwrap(), Loaded::Skipped(s) if s.contains("kuery")));
-        assert!(matches!(parse_rule_file("[a]\nb = 1\n").unwrap(), Loaded::Skipped(_)));
+        assert!(matches!(
+            parse_rule_file("[a]\nb = 1\n").unwrap(),
+            Loaded::Skipped(_)
+        ));
         assert!(parse_rule_file("[rule\n").is_err());
     }
 }

@@ -71,7 +71,11 @@ impl Source {
     }
 
     /// A query embedded in a file whose full text is `file_text`.
-    pub fn embedded(name: impl Into<String>, file_text: impl Into<String>, map: OffsetMap) -> Source {
+    pub fn embedded(
+        name: impl Into<String>,
+        file_text: impl Into<String>,
+        map: OffsetMap,
+    ) -> Source {
         Source {
             name: name.into(),
             text: file_text.into(),

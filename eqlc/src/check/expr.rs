@@ -236,10 +236,7 @@ impl Checker<'_> {
                         Some(x) => {
                             self.err(Diagnostic::error(
                                 a.span.clone(),
-                                format!(
-                                    "`{word}` needs booleans, found {}",
-                                    type_name(x.ty)
-                                ),
+                                format!("`{word}` needs booleans, found {}", type_name(x.ty)),
                             ));
                             failed = true;
                         }
@@ -284,7 +281,11 @@ impl Checker<'_> {
             && (is_null_literal(&l) || is_null_literal(&r))
         {
             let operand = if is_null_literal(&r) { l } else { r };
-            let x = mk(ExprKind::IsNull(Box::new(operand)), Type::Bool, span.clone());
+            let x = mk(
+                ExprKind::IsNull(Box::new(operand)),
+                Type::Bool,
+                span.clone(),
+            );
             return Some(if negate {
                 mk(ExprKind::Not(Box::new(x)), Type::Bool, span)
             } else {
@@ -476,7 +477,10 @@ impl Checker<'_> {
                     self.err(
                         Diagnostic::error(
                             a.span.clone(),
-                            format!("`{opname}` needs a string pattern, found {}", type_name(px.ty)),
+                            format!(
+                                "`{opname}` needs a string pattern, found {}",
+                                type_name(px.ty)
+                            ),
                         )
                         .with_label(op_span.clone(), "operator here")
                         .with_help("patterns are double-quoted strings"),
@@ -490,7 +494,10 @@ impl Checker<'_> {
         if !is_stringish(x.ty) {
             self.err(Diagnostic::error(
                 expr.span.clone(),
-                format!("`{opname}` needs a string operand, found {}", type_name(x.ty)),
+                format!(
+                    "`{opname}` needs a string operand, found {}",
+                    type_name(x.ty)
+                ),
             ));
             return None;
         }

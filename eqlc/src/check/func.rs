@@ -124,7 +124,11 @@ pub fn parse_cidr(s: &str) -> Result<(), String> {
     if let Some(p) = prefix {
         match p.parse::<u8>() {
             Ok(n) if n <= max && !p.starts_with('+') => {}
-            _ => return Err(format!("prefix length `{p}` must be a number from 0 to {max}")),
+            _ => {
+                return Err(format!(
+                    "prefix length `{p}` must be a number from 0 to {max}"
+                ))
+            }
         }
     }
     Ok(())
@@ -141,10 +145,11 @@ impl Checker<'_> {
         span: Span,
     ) -> Option<ir::Expr> {
         let Some(func) = Func::lookup(name) else {
-            let mut d =
-                Diagnostic::error(name_span.clone(), format!("unknown function `{name}`"));
+            let mut d = Diagnostic::error(name_span.clone(), format!("unknown function `{name}`"));
             d = if let Some(p) = PYTHON_ONLY.iter().find(|p| p.eq_ignore_ascii_case(name)) {
-                d.with_help(format!("`{p}` exists only in Python eql, not in Elasticsearch"))
+                d.with_help(format!(
+                    "`{p}` exists only in Python eql, not in Elasticsearch"
+                ))
             } else if let Some(s) = closest(name, Func::ALL.iter().map(|f| f.name())) {
                 d.with_help(format!("did you mean `{s}`?"))
             } else {
@@ -267,10 +272,25 @@ mod tests {
 
     #[test]
     fn cidr_blocks() {
-        for ok in ["10.0.0.0/8", "127.0.0.1", "::1", "fe80::/10", "0.0.0.0/0", "::/128"] {
+        for ok in [
+            "10.0.0.0/8",
+            "127.0.0.1",
+            "::1",
+            "fe80::/10",
+            "0.0.0.0/0",
+            "::/128",
+        ] {
             assert!(parse_cidr(ok).is_ok(), "{ok}");
         }
-        for bad in ["10.0.0/8", "10.0.0.0/33", "x", "::/129", "1.2.3.4/", "1.2.3.4/+8", ""] {
+        for bad in [
+            "10.0.0/8",
+            "10.0.0.0/33",
+            "x",
+            "::/129",
+            "1.2.3.4/",
+            "1.2.3.4/+8",
+            "",
+        ] {
             assert!(parse_cidr(bad).is_err(), "{bad}");
         }
     }

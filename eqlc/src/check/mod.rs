@@ -65,10 +65,7 @@ pub fn check(query: &ast::Query, opts: &Options) -> Result<ir::Query, Diagnostic
 /// Check a parsed query, also returning warnings (e.g. schema type mismatches).
 ///
 /// The query is `None` when there are errors; the diagnostics then include them.
-pub fn check_with_warnings(
-    query: &ast::Query,
-    opts: &Options,
-) -> (Option<ir::Query>, Diagnostics) {
+pub fn check_with_warnings(query: &ast::Query, opts: &Options) -> (Option<ir::Query>, Diagnostics) {
     let mut c = Checker::new(opts);
     let q = c.query(query);
     let ok = !c.diags.has_errors();
@@ -168,4 +165,3 @@ pub fn type_name(t: Type) -> &'static str {
         Type::Field(FieldType::Unknown) => "a field of unknown type",
     }
 }
-

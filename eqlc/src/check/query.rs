@@ -10,7 +10,14 @@ use crate::ir::{self, Type};
 pub const MAX_RUNS: i64 = 100;
 
 /// Python-eql pipes that Elasticsearch does not have.
-const PYTHON_PIPES: &[&str] = &["count", "filter", "sort", "unique", "unique_count", "window"];
+const PYTHON_PIPES: &[&str] = &[
+    "count",
+    "filter",
+    "sort",
+    "unique",
+    "unique_count",
+    "window",
+];
 
 impl Checker<'_> {
     pub(super) fn query(&mut self, q: &ast::Query) -> ir::Query {
@@ -112,7 +119,10 @@ impl Checker<'_> {
                 None
             }
             ast::Number::Float(_) => {
-                self.err(Diagnostic::error(r.span.clone(), "`runs` must be an integer"));
+                self.err(Diagnostic::error(
+                    r.span.clone(),
+                    "`runs` must be an integer",
+                ));
                 None
             }
         }
@@ -164,7 +174,10 @@ impl Checker<'_> {
         // Stage counts after `runs` expansion.
         let total: u64 = stages.iter().map(|st| u64::from(st.runs)).sum();
         if total < 2 {
-            let sp = s.stages.first().map_or(s.span.clone(), |st| st.span.clone());
+            let sp = s
+                .stages
+                .first()
+                .map_or(s.span.clone(), |st| st.span.clone());
             self.err(
                 Diagnostic::error(
                     sp,
@@ -179,7 +192,7 @@ impl Checker<'_> {
                 "a sequence needs at least one stage that is not a missing-event stage `![...]`",
             ));
         }
-        let all: Vec<&ast::Stage> = s.stages.iter().chain(s.until.as_ref()).collect();
+        let all: Vec<&ast::Stage> = s.stages.iter().chain(s.until.as_deref()).collect();
         let irs: Vec<&ir::Stage> = stages.iter().chain(until.as_ref()).collect();
         self.key_counts(&all, &irs);
         ir::Sequence {
@@ -208,7 +221,10 @@ impl Checker<'_> {
             stages.push(self.stage_from(&st.query, &outer, &st.by, false, None, st.span.clone()));
         }
         if stages.len() < 2 {
-            let sp = s.stages.first().map_or(s.span.clone(), |st| st.span.clone());
+            let sp = s
+                .stages
+                .first()
+                .map_or(s.span.clone(), |st| st.span.clone());
             self.err(Diagnostic::error(
                 sp,
                 format!("a sample needs at least 2 filters, found {}", stages.len()),
@@ -286,20 +302,18 @@ impl Checker<'_> {
         };
         let Some(unit) = &m.unit else {
             self.err(
-                Diagnostic::error(m.span.clone(), "`maxspan` needs a time unit")
-                    .with_help(format!(
+                Diagnostic::error(m.span.clone(), "`maxspan` needs a time unit").with_help(
+                    format!(
                         "write the unit after the number: `{}s` (units: ms, s, m, h, d)",
                         m.amount
-                    )),
+                    ),
+                ),
             );
             return None;
         };
         let Some((_, factor)) = UNITS.iter().find(|(u, _)| u == unit) else {
             let start = m.span.end - unit.len();
-            let mut d = Diagnostic::error(
-                start..m.span.end,
-                format!("unknown time unit `{unit}`"),
-            );
+            let mut d = Diagnostic::error(start..m.span.end, format!("unknown time unit `{unit}`"));
             d = match closest(unit, UNITS.iter().map(|(u, _)| *u)) {
                 Some(s) if unit.len() > 1 || s.len() > 1 => {
                     d.with_help(format!("did you mean `{s}`? (units: ms, s, m, h, d)"))
@@ -321,10 +335,8 @@ impl Checker<'_> {
             "head" => ir::Pipe::Head,
             "tail" => ir::Pipe::Tail,
             other => {
-                let mut d = Diagnostic::error(
-                    p.name_span.clone(),
-                    format!("unrecognized pipe `{other}`"),
-                );
+                let mut d =
+                    Diagnostic::error(p.name_span.clone(), format!("unrecognized pipe `{other}`"));
                 d = if PYTHON_PIPES.contains(&other.to_ascii_lowercase().as_str()) {
                     d.with_help(format!(
                         "`{other}` exists only in Python eql; Elasticsearch EQL has only `head` and `tail`"
@@ -355,11 +367,8 @@ impl Checker<'_> {
                     _ => p.name_span.clone(),
                 };
                 self.err(
-                    Diagnostic::error(
-                        sp,
-                        format!("`{}` needs one non-negative integer", p.name),
-                    )
-                    .with_help(format!("e.g. `| {} 10`", p.name)),
+                    Diagnostic::error(sp, format!("`{}` needs one non-negative integer", p.name))
+                        .with_help(format!("e.g. `| {} 10`", p.name)),
                 );
                 None
             }

@@ -34,34 +34,68 @@ fn field_path(e: &Expr) -> &str {
 #[test]
 fn not_equal_is_not_of_equal_and_null_checks_are_isnull() {
     let e = cond("a != 1");
-    let ExprKind::Not(inner) = &e.kind else { panic!() };
-    let ExprKind::Compare { op: CmpOp::Eq, lhs, rhs } = &inner.kind else { panic!() };
+    let ExprKind::Not(inner) = &e.kind else {
+        panic!()
+    };
+    let ExprKind::Compare {
+        op: CmpOp::Eq,
+        lhs,
+        rhs,
+    } = &inner.kind
+    else {
+        panic!()
+    };
     assert_eq!(field_path(lhs), "a");
     assert_eq!(rhs.kind, ExprKind::Literal(Literal::Int(1)));
     assert_eq!(e.span, 10..16);
     for t in ["a == null", "null == a"] {
-        let ExprKind::IsNull(x) = &cond(t).kind else { panic!("{t}") };
+        let ExprKind::IsNull(x) = &cond(t).kind else {
+            panic!("{t}")
+        };
         assert_eq!(field_path(x), "a");
     }
     for t in ["a != null", "null != a"] {
-        let ExprKind::Not(x) = &cond(t).kind else { panic!("{t}") };
+        let ExprKind::Not(x) = &cond(t).kind else {
+            panic!("{t}")
+        };
         assert!(matches!(x.kind, ExprKind::IsNull(_)));
     }
     // Ordering with null stays a comparison (folds to null).
-    assert!(matches!(cond("a < null").kind, ExprKind::Compare { op: CmpOp::Lt, .. }));
+    assert!(matches!(
+        cond("a < null").kind,
+        ExprKind::Compare { op: CmpOp::Lt, .. }
+    ));
 }
 
 #[test]
 fn in_lists() {
     let e = cond(r#"a not in ("x", null, -1, 2.5)"#);
-    let ExprKind::Not(inner) = &e.kind else { panic!() };
-    let ExprKind::In { list, case_insensitive, .. } = &inner.kind else { panic!() };
+    let ExprKind::Not(inner) = &e.kind else {
+        panic!()
+    };
+    let ExprKind::In {
+        list,
+        case_insensitive,
+        ..
+    } = &inner.kind
+    else {
+        panic!()
+    };
     assert!(!case_insensitive);
     assert_eq!(
         list,
-        &vec![Literal::Str("x".into()), Literal::Int(-1), Literal::Float(2.5)]
+        &vec![
+            Literal::Str("x".into()),
+            Literal::Int(-1),
+            Literal::Float(2.5)
+        ]
     );
-    let ExprKind::In { case_insensitive, .. } = cond(r#"a in~ ("x")"#).kind else { panic!() };
+    let ExprKind::In {
+        case_insensitive, ..
+    } = cond(r#"a in~ ("x")"#).kind
+    else {
+        panic!()
+    };
     assert!(case_insensitive);
     rejected("any where a in (b)");
     rejected("any where a in (1 + 1)");
@@ -76,10 +110,21 @@ fn pattern_operators() {
         (r#"a like "x*""#, false, 1),
         (r#"a like~ ("x*")"#, true, 1),
     ] {
-        let ExprKind::Like { patterns, case_insensitive, .. } = cond(t).kind else { panic!("{t}") };
+        let ExprKind::Like {
+            patterns,
+            case_insensitive,
+            ..
+        } = cond(t).kind
+        else {
+            panic!("{t}")
+        };
         assert_eq!((case_insensitive, patterns.len()), (ci, n), "{t}");
     }
-    let ExprKind::Regex { patterns, case_insensitive, .. } = cond(r#"a regex~ ("a.*", """\d""")"#).kind
+    let ExprKind::Regex {
+        patterns,
+        case_insensitive,
+        ..
+    } = cond(r#"a regex~ ("a.*", """\d""")"#).kind
     else {
         panic!()
     };
@@ -95,7 +140,9 @@ fn pattern_operators() {
 fn logic_is_flattened_and_typed() {
     let e = cond("a == 1 and (b == 2 and c == 3) or d");
     let ExprKind::Or(v) = &e.kind else { panic!() };
-    let ExprKind::And(w) = &v[0].kind else { panic!() };
+    let ExprKind::And(w) = &v[0].kind else {
+        panic!()
+    };
     assert_eq!(w.len(), 3);
     assert_eq!(e.ty, Type::Bool);
     assert_eq!(field_path(&v[1]), "d");
@@ -107,9 +154,18 @@ fn logic_is_flattened_and_typed() {
 #[test]
 fn literals_arithmetic_and_types() {
     let e = cond("a + 1 * 2.0 > -3");
-    let ExprKind::Compare { lhs, rhs, .. } = &e.kind else { panic!() };
+    let ExprKind::Compare { lhs, rhs, .. } = &e.kind else {
+        panic!()
+    };
     assert_eq!(lhs.ty, Type::Any);
-    let ExprKind::Arith { op: ArithOp::Add, rhs: r, .. } = &lhs.kind else { panic!() };
+    let ExprKind::Arith {
+        op: ArithOp::Add,
+        rhs: r,
+        ..
+    } = &lhs.kind
+    else {
+        panic!()
+    };
     assert_eq!(r.ty, Type::Float);
     assert!(matches!(rhs.kind, ExprKind::Neg(_)));
     assert_eq!(rhs.ty, Type::Integer);
@@ -121,7 +177,10 @@ fn literals_arithmetic_and_types() {
 #[test]
 fn field_to_field_comparisons_are_rejected() {
     let m = rejected("any where a == b");
-    assert!(m.contains("comparisons against fields are not (currently) supported"), "{m}");
+    assert!(
+        m.contains("comparisons against fields are not (currently) supported"),
+        "{m}"
+    );
     rejected("any where length(a) == length(b)");
     rejected("any where a + 1 < b");
     // A constant side is fine, and function arguments may be fields.
@@ -131,7 +190,12 @@ fn field_to_field_comparisons_are_rejected() {
 
 #[test]
 fn functions() {
-    let ExprKind::Call { func, args, case_insensitive } = cond(r#"STARTSWITH~(a, "x")"#).kind else {
+    let ExprKind::Call {
+        func,
+        args,
+        case_insensitive,
+    } = cond(r#"STARTSWITH~(a, "x")"#).kind
+    else {
         panic!()
     };
     assert_eq!(func, Func::StartsWith);
@@ -190,17 +254,35 @@ fn sequences_merge_keys_and_convert_maxspan() {
     assert_eq!(keys(&s.stages[0]), ["h", "p"]);
     assert_eq!(keys(&s.stages[1]), ["h", "q"]);
     assert_eq!(keys(s.until.as_ref().expect("until")), ["h", "r"]);
-    for (unit, ns) in [("5ms", 5_000_000u64), ("5s", 5_000_000_000), ("5m", 300_000_000_000), ("5h", 18_000_000_000_000), ("5d", 432_000_000_000_000)] {
-        let Body::Sequence(s) = compile(&format!("sequence with maxspan={unit} [a where true] [b where true]")).body else { panic!() };
+    for (unit, ns) in [
+        ("5ms", 5_000_000u64),
+        ("5s", 5_000_000_000),
+        ("5m", 300_000_000_000),
+        ("5h", 18_000_000_000_000),
+        ("5d", 432_000_000_000_000),
+    ] {
+        let Body::Sequence(s) = compile(&format!(
+            "sequence with maxspan={unit} [a where true] [b where true]"
+        ))
+        .body
+        else {
+            panic!()
+        };
         assert_eq!(s.maxspan, Some(ns), "{unit}");
     }
-    let Body::Sequence(s) = compile("sequence [a where true] with runs=3").body else { panic!() };
+    let Body::Sequence(s) = compile("sequence [a where true] with runs=3").body else {
+        panic!()
+    };
     assert_eq!(s.stages[0].runs, 3);
-    let Body::Sequence(s) = compile("sequence with maxspan=1s ![a where true] [b where true] ![c where true]").body
+    let Body::Sequence(s) =
+        compile("sequence with maxspan=1s ![a where true] [b where true] ![c where true]").body
     else {
         panic!()
     };
-    assert_eq!(s.stages.iter().map(|s| s.missing).collect::<Vec<_>>(), [true, false, true]);
+    assert_eq!(
+        s.stages.iter().map(|s| s.missing).collect::<Vec<_>>(),
+        [true, false, true]
+    );
     assert_eq!(q.category_field.path, "event.category");
 }
 
@@ -228,8 +310,22 @@ fn sequence_rules() {
 
 #[test]
 fn pipes() {
-    assert_eq!(compile("any where true | head 5 | tail 2").pipes, [Pipe::Head(5), Pipe::Tail(2)]);
-    for p in ["unique a", "count", "filter a == 1", "sort a", "unique_count a", "head", "head -1", "head 1.5", "head a", "Head 1"] {
+    assert_eq!(
+        compile("any where true | head 5 | tail 2").pipes,
+        [Pipe::Head(5), Pipe::Tail(2)]
+    );
+    for p in [
+        "unique a",
+        "count",
+        "filter a == 1",
+        "sort a",
+        "unique_count a",
+        "head",
+        "head -1",
+        "head 1.5",
+        "head a",
+        "Head 1",
+    ] {
         let m = rejected(&format!("any where true | {p}"));
         assert!(m.contains("pipe") || m.contains("head"), "{p}: {m}");
     }
@@ -250,16 +346,28 @@ fn schema_types_optional_fields_and_category_field() {
         .expect("checks");
     assert_eq!(q.category_field.path, "event.type");
     let Body::Event(st) = &q.body else { panic!() };
-    let ExprKind::And(v) = &st.condition.kind else { panic!() };
-    let ExprKind::Call { args, .. } = &v[0].kind else { panic!() };
+    let ExprKind::And(v) = &st.condition.kind else {
+        panic!()
+    };
+    let ExprKind::Call { args, .. } = &v[0].kind else {
+        panic!()
+    };
     assert_eq!(args[0].ty, Type::Field(FieldType::Ip));
-    let ExprKind::Compare { lhs, .. } = &v[1].kind else { panic!() };
+    let ExprKind::Compare { lhs, .. } = &v[1].kind else {
+        panic!()
+    };
     assert_eq!(lhs.ty, Type::Integer);
-    let ExprKind::IsNull(x) = &v[2].kind else { panic!() };
+    let ExprKind::IsNull(x) = &v[2].kind else {
+        panic!()
+    };
     assert_eq!(x.kind, ExprKind::Literal(Literal::Null));
-    let ExprKind::Compare { lhs, .. } = &v[3].kind else { panic!() };
+    let ExprKind::Compare { lhs, .. } = &v[3].kind else {
+        panic!()
+    };
     assert!(matches!(&lhs.kind, ExprKind::Field(f) if f.optional && f.ty == FieldType::Integer));
-    let ExprKind::Compare { lhs, .. } = &v[4].kind else { panic!() };
+    let ExprKind::Compare { lhs, .. } = &v[4].kind else {
+        panic!()
+    };
     assert!(matches!(&lhs.kind, ExprKind::Field(f) if f.ty == FieldType::Unknown));
     // A schema-typed field against a constant of another type: a warning, not an error.
     let ast = eqlc::parse("any where n == \"x\"").expect("parses");

@@ -42,8 +42,8 @@ fn preprocess(text: &str) -> String {
 
 fn queries(path: &Path) -> Vec<(String, String)> {
     let text = preprocess(&std::fs::read_to_string(path).expect("readable"));
-    let v: toml::Table = toml::from_str(&text)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let v: toml::Table =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let list = v
         .get("queries")
         .and_then(toml::Value::as_array)
@@ -92,7 +92,10 @@ fn every_conformance_query_checks() {
     need_mapping.sort();
     assert_eq!(
         need_mapping,
-        ["optionalFieldAsQueryKeysOnly", "sequenceOptionalFieldAsQueryKeysOnly"]
+        [
+            "optionalFieldAsQueryKeysOnly",
+            "sequenceOptionalFieldAsQueryKeysOnly"
+        ]
     );
     assert_eq!(total, 301, "the README counts 301 active queries");
 }
@@ -116,7 +119,9 @@ fn optional_fields_follow_the_mapping() {
     let eqlc::ir::ExprKind::IsNull(a) = &v[0].kind else {
         panic!()
     };
-    assert!(matches!(&a.kind, eqlc::ir::ExprKind::Field(f) if f.optional && f.ty == eqlc::ir::FieldType::Keyword));
+    assert!(
+        matches!(&a.kind, eqlc::ir::ExprKind::Field(f) if f.optional && f.ty == eqlc::ir::FieldType::Keyword)
+    );
     let eqlc::ir::ExprKind::IsNull(b) = &v[1].kind else {
         panic!()
     };
@@ -147,7 +152,11 @@ fn unit_expressions(path: &Path) -> Vec<(String, &'static str, String)> {
                 }
             }
         }
-        for lp in get(body, "loop").and_then(|l| l.as_array().cloned()).into_iter().flatten() {
+        for lp in get(body, "loop")
+            .and_then(|l| l.as_array().cloned())
+            .into_iter()
+            .flatten()
+        {
             let types: Vec<String> = lp
                 .get("param")
                 .and_then(|p| p.get("type"))
@@ -156,7 +165,10 @@ fn unit_expressions(path: &Path) -> Vec<(String, &'static str, String)> {
                 .flatten()
                 .filter_map(|t| t.as_str().map(str::to_string))
                 .collect();
-            let tests = lp.get("fold").and_then(|f| f.get("tests")).and_then(toml::Value::as_array);
+            let tests = lp
+                .get("fold")
+                .and_then(|f| f.get("tests"))
+                .and_then(toml::Value::as_array);
             for t in tests.into_iter().flatten() {
                 let Some(e) = t.get("expression").and_then(toml::Value::as_str) else {
                     continue;

@@ -67,8 +67,12 @@ fn corpus_rules_print_back_to_the_same_ast() {
         };
         let ast = eqlc::parse(&rule.query).expect("corpus rule parses");
         let printed = ast.to_string();
-        let again = eqlc::parse(&printed)
-            .unwrap_or_else(|d| panic!("{}: printed form does not parse: {d}\n{printed}", f.display()));
+        let again = eqlc::parse(&printed).unwrap_or_else(|d| {
+            panic!(
+                "{}: printed form does not parse: {d}\n{printed}",
+                f.display()
+            )
+        });
         assert!(
             ast.same_as(&again),
             "{}: round trip changed the tree\n{printed}",
@@ -84,8 +88,9 @@ fn corpus_rules_print_back_to_the_same_ast() {
 #[test]
 fn seed_rule_compiles_to_the_expected_shape() {
     let Some(shared) = shared_dir() else { return };
-    let path = shared
-        .join("corpus/detection-rules/rules/linux/execution_shell_via_lolbin_interpreter_linux.toml");
+    let path = shared.join(
+        "corpus/detection-rules/rules/linux/execution_shell_via_lolbin_interpreter_linux.toml",
+    );
     let text = std::fs::read_to_string(path).expect("seed rule");
     let RuleOutcome::Compiled { rule, query } =
         eqlc::compile_rule_file("seed.toml", &text, &Options::default())

@@ -23,15 +23,40 @@ fn syntax_errors() {
     at("process where a == ", 1, 20, "expected");
     at("process where\n  a == 1 AND b == 2", 2, 10, "found `AND`");
     at("process wher a", 1, 9, "expected `where`");
-    at("process where a = 1", 1, 17, "`=` is not a comparison operator");
+    at(
+        "process where a = 1",
+        1,
+        17,
+        "`=` is not a comparison operator",
+    );
     at("process where a < 1 < 2", 1, 21, "cannot be chained");
     at("process where a == 'x'", 1, 20, "single-quoted");
     at("process where a == ?\"x\"", 1, 20, "`?\"...\"`");
     at("process where a == \"\\q\"", 1, 21, "unknown escape");
-    at("process where a == \"\\u{zz}\"", 1, 21, "invalid unicode escape");
-    at("process where a == 123456789012345678901", 1, 20, "too large");
-    at("sequence with maxspan=1s by a [x where true] [y where true]", 1, 26, "before `with maxspan`");
-    at("sample with maxspan=1s [x where true] [y where true]", 1, 8, "does not support `maxspan`");
+    at(
+        "process where a == \"\\u{zz}\"",
+        1,
+        21,
+        "invalid unicode escape",
+    );
+    at(
+        "process where a == 123456789012345678901",
+        1,
+        20,
+        "too large",
+    );
+    at(
+        "sequence with maxspan=1s by a [x where true] [y where true]",
+        1,
+        26,
+        "before `with maxspan`",
+    );
+    at(
+        "sample with maxspan=1s [x where true] [y where true]",
+        1,
+        8,
+        "does not support `maxspan`",
+    );
     at("join [x where true] [y where true]", 1, 1, "`join`");
     let deep = format!("any where {}true{}", "(".repeat(150), ")".repeat(150));
     let (_, _, m) = first(&deep);
@@ -40,26 +65,101 @@ fn syntax_errors() {
 
 #[test]
 fn checker_errors() {
-    at("process where\n  lenght(a) == 1", 2, 3, "unknown function `lenght`");
-    at("process where length~(a) == 1", 1, 15, "no case-insensitive");
+    at(
+        "process where\n  lenght(a) == 1",
+        2,
+        3,
+        "unknown function `lenght`",
+    );
+    at(
+        "process where length~(a) == 1",
+        1,
+        15,
+        "no case-insensitive",
+    );
     at("process where number(1) == 1", 1, 22, "must be a string");
-    at("process where length(a, b) == 1", 1, 15, "takes 1 argument, found 2");
-    at("process where cidrMatch(ip, \"1.2.3.4/40\")", 1, 29, "invalid CIDR block");
+    at(
+        "process where length(a, b) == 1",
+        1,
+        15,
+        "takes 1 argument, found 2",
+    );
+    at(
+        "process where cidrMatch(ip, \"1.2.3.4/40\")",
+        1,
+        29,
+        "invalid CIDR block",
+    );
     at("process where a == b", 1, 15, "comparisons against fields");
     at("process where a : 1", 1, 19, "needs a string pattern");
-    at("process where a in (b)", 1, 21, "comparisons against fields");
+    at(
+        "process where a in (b)",
+        1,
+        21,
+        "comparisons against fields",
+    );
     at("process where \"x\"", 1, 15, "must be a boolean");
-    at("process where 1 == \"x\"", 1, 17, "cannot compare integer with string");
-    at("sequence with maxspan=10 [a where true] [b where true]", 1, 23, "needs a time unit");
-    at("sequence with maxspan=0s [a where true] [b where true]", 1, 23, "greater than zero");
-    at("sequence with maxspan=2.5m [a where true] [b where true]", 1, 23, "whole number");
-    at("sequence with maxspan=5sec [a where true] [b where true]", 1, 24, "unknown time unit");
-    at("sequence [a where true] with runs=500", 1, 35, "between 1 and 100");
+    at(
+        "process where 1 == \"x\"",
+        1,
+        17,
+        "cannot compare integer with string",
+    );
+    at(
+        "sequence with maxspan=10 [a where true] [b where true]",
+        1,
+        23,
+        "needs a time unit",
+    );
+    at(
+        "sequence with maxspan=0s [a where true] [b where true]",
+        1,
+        23,
+        "greater than zero",
+    );
+    at(
+        "sequence with maxspan=2.5m [a where true] [b where true]",
+        1,
+        23,
+        "whole number",
+    );
+    at(
+        "sequence with maxspan=5sec [a where true] [b where true]",
+        1,
+        24,
+        "unknown time unit",
+    );
+    at(
+        "sequence [a where true] with runs=500",
+        1,
+        35,
+        "between 1 and 100",
+    );
     at("sequence [a where true]", 1, 10, "at least 2 stages");
-    at("sequence [a where true] ![b where true]", 1, 25, "needs `with maxspan`");
-    at("sequence by a\n [x where true]\n [y where true] by b", 3, 20, "inconsistent number of join keys");
-    at("sample [a where true] ![b where true]", 1, 23, "missing-event");
-    at("any where true | unique a", 1, 18, "unrecognized pipe `unique`");
+    at(
+        "sequence [a where true] ![b where true]",
+        1,
+        25,
+        "needs `with maxspan`",
+    );
+    at(
+        "sequence by a\n [x where true]\n [y where true] by b",
+        3,
+        20,
+        "inconsistent number of join keys",
+    );
+    at(
+        "sample [a where true] ![b where true]",
+        1,
+        23,
+        "missing-event",
+    );
+    at(
+        "any where true | unique a",
+        1,
+        18,
+        "unrecognized pipe `unique`",
+    );
     at("any where true | head x", 1, 23, "non-negative integer");
 }
 
@@ -77,8 +177,10 @@ fn rendering_looks_like_rustc() {
 #[test]
 fn error_in_a_toml_rule_is_reported_at_the_file_position() {
     let file = "[metadata]\nmaturity = \"production\"\n\n[rule]\nname = \"Test\"\nrule_id = \"x\"\nlanguage = \"eql\"\ntype = \"eql\"\nquery = '''\nprocess where process.name : \"bash\" and\n    lenght(process.args) > 3\n'''\n";
-    let RuleOutcome::Failed { source, diagnostics } =
-        eqlc::compile_rule_file("rules/test.toml", file, &Options::default())
+    let RuleOutcome::Failed {
+        source,
+        diagnostics,
+    } = eqlc::compile_rule_file("rules/test.toml", file, &Options::default())
     else {
         panic!("should fail")
     };
@@ -87,22 +189,37 @@ fn error_in_a_toml_rule_is_reported_at_the_file_position() {
         out.starts_with("rules/test.toml:11:5: error: unknown function `lenght`\n"),
         "{out}"
     );
-    assert!(out.contains("11 |     lenght(process.args) > 3\n   |     ^^^^^^\n"), "{out}");
+    assert!(
+        out.contains("11 |     lenght(process.args) > 3\n   |     ^^^^^^\n"),
+        "{out}"
+    );
 
     // A basic (escaped) string: positions account for the escapes.
     let file = "[rule]\nname = \"T\"\nlanguage = \"eql\"\nquery = \"process where a : \\\"x\\\\\\\\y\\\" and lenght(b) > 1\"\n";
-    let RuleOutcome::Failed { source, diagnostics } =
-        eqlc::compile_rule_file("t.toml", file, &Options::default())
+    let RuleOutcome::Failed {
+        source,
+        diagnostics,
+    } = eqlc::compile_rule_file("t.toml", file, &Options::default())
     else {
         panic!("should fail")
     };
     let out = diagnostics.render(&source);
-    let col = file.lines().nth(3).and_then(|l| l.find("lenght")).expect("in line") + 1;
-    assert!(out.starts_with(&format!("t.toml:4:{col}: error: unknown function")), "{out}");
+    let col = file
+        .lines()
+        .nth(3)
+        .and_then(|l| l.find("lenght"))
+        .expect("in line")
+        + 1;
+    assert!(
+        out.starts_with(&format!("t.toml:4:{col}: error: unknown function")),
+        "{out}"
+    );
 
     // TOML errors are reported in the file too.
-    let RuleOutcome::Failed { source, diagnostics } =
-        eqlc::compile_rule_file("bad.toml", "[rule]\nname = \n", &Options::default())
+    let RuleOutcome::Failed {
+        source,
+        diagnostics,
+    } = eqlc::compile_rule_file("bad.toml", "[rule]\nname = \n", &Options::default())
     else {
         panic!("should fail")
     };
@@ -112,8 +229,14 @@ fn error_in_a_toml_rule_is_reported_at_the_file_position() {
 #[test]
 fn non_rules_are_skipped_with_a_reason() {
     for (text, why) in [
-        ("[rule]\nname = \"k\"\nlanguage = \"kuery\"\nquery = \"a:b\"\n", "kuery"),
-        ("[rule]\nname = \"m\"\ntype = \"machine_learning\"\n", "machine_learning"),
+        (
+            "[rule]\nname = \"k\"\nlanguage = \"kuery\"\nquery = \"a:b\"\n",
+            "kuery",
+        ),
+        (
+            "[rule]\nname = \"m\"\ntype = \"machine_learning\"\n",
+            "machine_learning",
+        ),
         ("[other]\nx = 1\n", "[rule]"),
     ] {
         match eqlc::compile_rule_file("x.toml", text, &Options::default()) {

@@ -8,7 +8,10 @@ fn expr(text: &str) -> Expr {
 }
 
 fn event(text: &str) -> Subquery {
-    match parse_query(text).unwrap_or_else(|d| panic!("{text}: {d}")).body {
+    match parse_query(text)
+        .unwrap_or_else(|d| panic!("{text}: {d}"))
+        .body
+    {
         Body::Event(s) => s,
         other => panic!("not an event query: {other:?}"),
     }
@@ -43,15 +46,23 @@ fn fields_dotted_quoted_optional() {
     let ExprKind::Field(f) = e.kind else { panic!() };
     assert_eq!(f.segments, ["process", "parent", "name"]);
     assert!(!f.optional);
-    let ExprKind::Field(f) = expr("?user.id").kind else { panic!() };
+    let ExprKind::Field(f) = expr("?user.id").kind else {
+        panic!()
+    };
     assert!(f.optional);
     assert_eq!(f.span, 0..8);
     assert_eq!(f.path(), "user.id");
-    let ExprKind::Field(f) = expr("a.`0`.`x``y`.sequence").kind else { panic!() };
+    let ExprKind::Field(f) = expr("a.`0`.`x``y`.sequence").kind else {
+        panic!()
+    };
     assert_eq!(f.segments, ["a", "0", "x`y", "sequence"]);
-    let ExprKind::Field(f) = expr("`kubernetes.io/pod-name`").kind else { panic!() };
+    let ExprKind::Field(f) = expr("`kubernetes.io/pod-name`").kind else {
+        panic!()
+    };
     assert_eq!(f.path(), "kubernetes.io/pod-name");
-    let ExprKind::Field(f) = expr("@timestamp").kind else { panic!() };
+    let ExprKind::Field(f) = expr("@timestamp").kind else {
+        panic!()
+    };
     assert_eq!(f.path(), "@timestamp");
     // Keywords are reserved as first segments.
     assert!(parse_expression("sequence.x == 1").is_err());
@@ -68,7 +79,10 @@ fn strings_and_escapes() {
     assert_eq!(string_value(r#""""""""#), "");
     assert_eq!(string_value(r#""""#), "");
     assert!(parse_expression(r#""\u{4}""#).is_err(), "one hex digit");
-    assert!(parse_expression(r#""\u{123456789}""#).is_err(), "nine hex digits");
+    assert!(
+        parse_expression(r#""\u{123456789}""#).is_err(),
+        "nine hex digits"
+    );
     assert!(parse_expression(r#""\u{D800}""#).is_err(), "surrogate");
     assert!(parse_expression(r#""\d""#).is_err(), "unknown escape");
     assert!(parse_expression("\"a\nb\"").is_err(), "raw newline");
@@ -96,8 +110,20 @@ fn numbers_and_constants() {
     assert_eq!(expr("null").kind, ExprKind::Literal(Literal::Null));
     let e = expr("-5");
     assert_eq!(e.span, 0..2);
-    assert!(matches!(e.kind, ExprKind::Unary { op: UnaryOp::Neg, .. }));
-    assert!(matches!(expr("+5").kind, ExprKind::Unary { op: UnaryOp::Plus, .. }));
+    assert!(matches!(
+        e.kind,
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            ..
+        }
+    ));
+    assert!(matches!(
+        expr("+5").kind,
+        ExprKind::Unary {
+            op: UnaryOp::Plus,
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -107,15 +133,35 @@ fn operators_and_precedence() {
     let ExprKind::Or(v) = &e.kind else { panic!() };
     assert_eq!(v.len(), 2);
     assert_eq!(v[0].span, 0..6);
-    let ExprKind::And(w) = &v[1].kind else { panic!() };
+    let ExprKind::And(w) = &v[1].kind else {
+        panic!()
+    };
     assert!(matches!(w[1].kind, ExprKind::Not(_)));
     assert_eq!(w[1].span, 21..31);
     let e = expr("a + 2 * 3 - 1 < 10");
-    let ExprKind::Compare { op, op_span, lhs, .. } = &e.kind else { panic!() };
+    let ExprKind::Compare {
+        op, op_span, lhs, ..
+    } = &e.kind
+    else {
+        panic!()
+    };
     assert_eq!(*op, CompareOp::Lt);
     assert_eq!(*op_span, 14..15);
-    let ExprKind::Arith { op: ArithOp::Sub, lhs: l2, .. } = &lhs.kind else { panic!() };
-    assert!(matches!(l2.kind, ExprKind::Arith { op: ArithOp::Add, .. }));
+    let ExprKind::Arith {
+        op: ArithOp::Sub,
+        lhs: l2,
+        ..
+    } = &lhs.kind
+    else {
+        panic!()
+    };
+    assert!(matches!(
+        l2.kind,
+        ExprKind::Arith {
+            op: ArithOp::Add,
+            ..
+        }
+    ));
     for (text, op) in [
         ("a == 1", CompareOp::Eq),
         ("a != 1", CompareOp::Ne),
@@ -124,10 +170,19 @@ fn operators_and_precedence() {
         ("a > 1", CompareOp::Gt),
         ("a >= 1", CompareOp::Ge),
     ] {
-        assert!(matches!(expr(text).kind, ExprKind::Compare { op: o, .. } if o == op), "{text}");
+        assert!(
+            matches!(expr(text).kind, ExprKind::Compare { op: o, .. } if o == op),
+            "{text}"
+        );
     }
     let e = expr("a % 2 / 3");
-    assert!(matches!(e.kind, ExprKind::Arith { op: ArithOp::Div, .. }));
+    assert!(matches!(
+        e.kind,
+        ExprKind::Arith {
+            op: ArithOp::Div,
+            ..
+        }
+    ));
     assert!(parse_expression("a = 1").is_err());
     assert!(parse_expression("a < b < c").is_err());
 }
@@ -136,13 +191,29 @@ fn operators_and_precedence() {
 fn in_like_regex() {
     let e = expr(r#"a not in~ ("x", "y")"#);
     assert_eq!(e.span, 0..20);
-    let ExprKind::In { negated, insensitive, op_span, list, .. } = &e.kind else { panic!() };
+    let ExprKind::In {
+        negated,
+        insensitive,
+        op_span,
+        list,
+        ..
+    } = &e.kind
+    else {
+        panic!()
+    };
     assert!(*negated && *insensitive);
     assert_eq!(*op_span, 2..9);
     assert_eq!(list.len(), 2);
     assert_eq!(list[1].span, 16..19);
-    for (t, neg, ins) in [("a in (1)", false, false), ("a in~ (\"a\")", false, true), ("a not in (1, 2)", true, false)] {
-        assert!(matches!(expr(t).kind, ExprKind::In { negated, insensitive, .. } if negated == neg && insensitive == ins), "{t}");
+    for (t, neg, ins) in [
+        ("a in (1)", false, false),
+        ("a in~ (\"a\")", false, true),
+        ("a not in (1, 2)", true, false),
+    ] {
+        assert!(
+            matches!(expr(t).kind, ExprKind::In { negated, insensitive, .. } if negated == neg && insensitive == ins),
+            "{t}"
+        );
     }
     for (t, op, n, list) in [
         (r#"a : "x*""#, MatchOp::Colon, 1, false),
@@ -152,11 +223,21 @@ fn in_like_regex() {
         (r#"a regex """.*""""#, MatchOp::Regex, 1, false),
         (r#"a regex~ ("a", "b")"#, MatchOp::RegexInsensitive, 2, true),
     ] {
-        let ExprKind::Match { op: o, patterns, list: l, .. } = expr(t).kind else { panic!("{t}") };
+        let ExprKind::Match {
+            op: o,
+            patterns,
+            list: l,
+            ..
+        } = expr(t).kind
+        else {
+            panic!("{t}")
+        };
         assert_eq!((o, patterns.len(), l), (op, n, list), "{t}");
     }
     let e = expr(r#"process.name : "a""#);
-    let ExprKind::Match { op_span, .. } = &e.kind else { panic!() };
+    let ExprKind::Match { op_span, .. } = &e.kind else {
+        panic!()
+    };
     assert_eq!(*op_span, 13..14);
 }
 
@@ -164,12 +245,22 @@ fn in_like_regex() {
 fn function_calls() {
     let e = expr(r#"startsWith~(a, "x")"#);
     assert_eq!(e.span, 0..19);
-    let ExprKind::Call { name, name_span, insensitive, args } = &e.kind else { panic!() };
+    let ExprKind::Call {
+        name,
+        name_span,
+        insensitive,
+        args,
+    } = &e.kind
+    else {
+        panic!()
+    };
     assert_eq!(name, "startsWith");
     assert_eq!(*name_span, 0..11);
     assert!(*insensitive);
     assert_eq!(args[1].span, 15..18);
-    let ExprKind::Call { name, args, .. } = expr("CIDRMATCH(ip, \"10.0.0.0/8\")").kind else { panic!() };
+    let ExprKind::Call { name, args, .. } = expr("CIDRMATCH(ip, \"10.0.0.0/8\")").kind else {
+        panic!()
+    };
     assert_eq!(name, "CIDRMATCH");
     assert_eq!(args.len(), 2);
     assert!(matches!(expr("concat()").kind, ExprKind::Call { ref args, .. } if args.is_empty()));
@@ -187,7 +278,9 @@ fn comments() {
 #[test]
 fn sequences() {
     let text = "sequence by host.id with maxspan=30s\n  [process where true] by process.pid with runs=2\n  ![network where false]\nuntil [process where true] by process.pid";
-    let Body::Sequence(s) = parse_query(text).expect("parses").body else { panic!() };
+    let Body::Sequence(s) = parse_query(text).expect("parses").body else {
+        panic!()
+    };
     assert_eq!(s.by.len(), 1);
     assert_eq!(s.by[0].span, 12..19);
     let m = s.maxspan.as_ref().expect("maxspan");
