@@ -83,9 +83,10 @@
 //!
 //! # Bounded state
 //!
-//! The engine allocates everything at construction, except per-slot buffers that are
-//! allocated the first time a slot is used and reused afterwards, plus scratch buffers
-//! that grow to the largest event seen; in steady state `on_event` does not allocate
+//! The engine allocates its tables at construction; the buffers of each key-entry slot
+//! (and held-candidate slot) are allocated the first time the slot is used and reused
+//! afterwards ([`SequenceEngine::preallocate`] allocates them all up front), and scratch
+//! buffers grow to the largest event seen. In steady state `on_event` does not allocate
 //! (see `tests/sequence_alloc.rs`). State is one entry per key tuple, at most `capacity`
 //! entries, kept in an LRU list by last update:
 //!
@@ -537,6 +538,24 @@ struct Entry {
     trackers: Vec<Tracker>,
 }
 
+impl Entry {
+    fn new(cfg: &Config) -> Self {
+        let nparts = cfg.pos.len().saturating_sub(1);
+        Entry {
+            key: Vec::with_capacity(cfg.key_hint),
+            hash: 0,
+            prev: NIL,
+            next: NIL,
+            last_ts: 0,
+            live: false,
+            npending: 0,
+            parts: vec![Partial::default(); nparts],
+            events: vec![None; nparts * cfg.nstages],
+            trackers: vec![Tracker::EMPTY; cfg.ntrackers],
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decision {
     Pending,
@@ -553,6 +572,19 @@ struct Held {
     /// A `T` at or before this time discards the candidate; once time passes it, kept.
     deadline: i128,
     state: Decision,
+}
+
+impl Held {
+    fn new(cfg: &Config) -> Self {
+        Held {
+            events: Vec::with_capacity(cfg.nstages),
+            key: Vec::with_capacity(cfg.key_hint),
+            hash: 0,
+            last_ts: 0,
+            deadline: 0,
+            state: Decision::Pending,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -586,6 +618,8 @@ struct Config {
     maxspan: Option<u64>,
     until: Option<usize>,
     capacity: usize,
+    /// Initial capacity of key buffers.
+    key_hint: usize,
 }
 
 impl Config {
@@ -700,19 +734,7 @@ impl State {
         let i = match self.free.pop() {
             Some(i) => i,
             None => {
-                let nparts = cfg.pos.len().saturating_sub(1);
-                self.entries.push(Entry {
-                    key: Vec::new(),
-                    hash: 0,
-                    prev: NIL,
-                    next: NIL,
-                    last_ts: now,
-                    live: false,
-                    npending: 0,
-                    parts: vec![Partial::default(); nparts],
-                    events: vec![None; nparts * cfg.nstages],
-                    trackers: vec![Tracker::EMPTY; cfg.ntrackers],
-                });
+                self.entries.push(Entry::new(cfg));
                 (self.entries.len() - 1) as u32
             }
         };
@@ -802,6 +824,7 @@ impl SequenceEngine {
             maxspan: spec.maxspan,
             until: spec.until_filter,
             capacity,
+            key_hint: 8 + 24 * spec.keys,
         };
         let st = State {
             entries: Vec::with_capacity(capacity),
@@ -827,6 +850,25 @@ impl SequenceEngine {
             held_free: Vec::with_capacity(if has_trailing { capacity } else { 0 }),
             held_q: VecDeque::with_capacity(if has_trailing { capacity } else { 0 }),
             cfg,
+        }
+    }
+
+    /// Allocates the buffers of every key entry (and, with trailing missing stages,
+    /// every held-candidate slot) now instead of on first use. Without it these buffers
+    /// are allocated the first time each slot is used, so memory grows with the state
+    /// actually needed (at most `capacity` slots); after all slots have been used once,
+    /// nothing is allocated any more either way, except that a slot's key buffer grows
+    /// when a longer key than any before lands in it.
+    pub fn preallocate(&mut self) {
+        while self.st.entries.len() < self.cfg.capacity {
+            self.st.free.push(self.st.entries.len() as u32);
+            self.st.entries.push(Entry::new(&self.cfg));
+        }
+        if !self.cfg.trailing.is_empty() {
+            while self.held.len() < self.cfg.capacity {
+                self.held_free.push(self.held.len() as u32);
+                self.held.push(Held::new(&self.cfg));
+            }
         }
     }
 
@@ -1006,14 +1048,7 @@ impl SequenceEngine {
                     let h = match self.held_free.pop() {
                         Some(h) => h,
                         None => {
-                            self.held.push(Held {
-                                events: Vec::with_capacity(nst),
-                                key: Vec::with_capacity(key.len()),
-                                hash: 0,
-                                last_ts: 0,
-                                deadline: 0,
-                                state: Decision::Pending,
-                            });
+                            self.held.push(Held::new(&self.cfg));
                             (self.held.len() - 1) as u32
                         }
                     };
