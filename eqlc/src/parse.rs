@@ -924,7 +924,11 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::kw_until => "`until`",
         Rule::kw_maxspan => "`maxspan`",
         Rule::kw_runs => "`runs`",
-        Rule::kw_not | Rule::not_expr => "`not`",
+        Rule::lparen => "`(`",
+        Rule::rparen => "`)`",
+        Rule::comma => "`,`",
+        Rule::lbracket => "`[`",
+        Rule::rbracket => "`]`",
         Rule::kw_in | Rule::in_op | Rule::in_i | Rule::not_in | Rule::not_in_i => "`in`",
         Rule::cmp_op => "a comparison operator",
         Rule::match_op => "`:`, `like` or `regex`",
@@ -932,6 +936,8 @@ fn describe(r: &Rule) -> Option<&'static str> {
         Rule::expr
         | Rule::or_expr
         | Rule::and_expr
+        | Rule::not_expr
+        | Rule::kw_not
         | Rule::predicate
         | Rule::sum
         | Rule::product
@@ -1008,6 +1014,19 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostics {
         }
     };
     let mut d = Diagnostic::error(span, message);
+    // A misspelled `sequence` / `sample` reads as a category name.
+    let first_word: String = text
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if first_word != "sequence" && first_word != "sample" {
+        if let Some(k) = closest(&first_word, ["sequence", "sample"]) {
+            if text[pos.min(text.len())..].trim_start().starts_with(['b', '[', 'w']) {
+                return d.with_help(format!("did you mean `{k}`?")).into();
+            }
+        }
+    }
     // Help for mis-cased or misspelled keywords and unsupported constructs.
     let word = text[pos.min(text.len())..]
         .chars()
