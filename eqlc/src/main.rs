@@ -108,6 +108,16 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
     Ok(())
 }
 
+/// Print the warnings of a query that checks (schema type mismatches).
+fn print_warnings(query: &str, source: &Source, opts: &Options) {
+    if let Ok(ast) = eqlc::parse(query) {
+        let (_, diags) = eqlc::check::check_with_warnings(&ast, opts);
+        if !diags.is_empty() {
+            println!("{}", diags.render(source));
+        }
+    }
+}
+
 fn cmd_check(args: &[String]) -> ExitCode {
     let a = match parse_check_args(args) {
         Ok(a) => a,
@@ -127,7 +137,10 @@ fn cmd_check(args: &[String]) -> ExitCode {
             format!("<query {}>", i + 1)
         };
         match eqlc::compile_query(q, &a.opts) {
-            Ok(_) => ok += 1,
+            Ok(_) => {
+                ok += 1;
+                print_warnings(q, &Source::inline(name, q.as_str()), &a.opts);
+            }
             Err(d) => {
                 failed += 1;
                 println!("{}", d.render(&Source::inline(name, q.as_str())));
@@ -145,7 +158,12 @@ fn cmd_check(args: &[String]) -> ExitCode {
             }
         };
         match eqlc::compile_rule_file(&name, &text, &a.opts) {
-            RuleOutcome::Compiled { .. } => ok += 1,
+            RuleOutcome::Compiled { rule, .. } => {
+                ok += 1;
+                if a.opts.schema.is_some() {
+                    print_warnings(&rule.query, &rule.source(name.as_str(), &text), &a.opts);
+                }
+            }
             RuleOutcome::Skipped(reason) => println!("{name}: skipped: {reason}"),
             RuleOutcome::Failed {
                 source,

@@ -2,6 +2,7 @@
 //! Elasticsearch conformance queries, and property tests. One test binary (fewer links).
 
 mod check;
+mod cli;
 mod common;
 mod conformance;
 mod corpus;

@@ -1,0 +1,81 @@
+//! The `eqlc check` command line: output, summary line, exit codes.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn eqlc(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_eqlc"))
+        .args(args)
+        .output()
+        .expect("eqlc runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("eqlc-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.join("sub")).expect("temp dir");
+    d
+}
+
+#[test]
+fn inline_queries() {
+    let (code, out) = eqlc(&["check", "--query", "process where process.name : \"bash\""]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out.trim_end().lines().last(),
+        Some("checked 1 rules: 1 ok, 0 failed")
+    );
+    let (code, out) = eqlc(&["check", "--query", "process where lenght(a) == 1"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("<query>:1:15: error: unknown function `lenght`"),
+        "{out}"
+    );
+    assert_eq!(
+        out.trim_end().lines().last(),
+        Some("checked 1 rules: 0 ok, 1 failed")
+    );
+}
+
+#[test]
+fn folders_rules_and_skipped_files() {
+    let d = temp_dir("folders");
+    let rule =
+        |q: &str| format!("[rule]\nname = \"r\"\nlanguage = \"eql\"\nquery = '''\n{q}\n'''\n");
+    std::fs::write(d.join("good.toml"), rule("process where true")).expect("write");
+    std::fs::write(d.join("sub/bad.toml"), rule("process where a = 1")).expect("write");
+    std::fs::write(
+        d.join("sub/kql.toml"),
+        "[rule]\nname = \"k\"\nlanguage = \"kuery\"\nquery = \"a:b\"\n",
+    )
+    .expect("write");
+    std::fs::write(d.join("notes.txt"), "not toml").expect("write");
+    let (code, out) = eqlc(&["check", d.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("bad.toml:5:17: error: `=` is not a comparison operator"),
+        "{out}"
+    );
+    assert!(
+        out.contains("kql.toml: skipped: language `kuery`, not EQL"),
+        "{out}"
+    );
+    assert_eq!(
+        out.trim_end().lines().last(),
+        Some("checked 2 rules: 1 ok, 1 failed")
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(eqlc(&[]).0, 2);
+    assert_eq!(eqlc(&["frobnicate"]).0, 2);
+    assert_eq!(eqlc(&["check"]).0, 2);
+    assert_eq!(eqlc(&["check", "--bogus"]).0, 2);
+    assert_eq!(eqlc(&["check", "/nonexistent/eqlc/path"]).0, 2);
+    assert_eq!(eqlc(&["help"]).0, 0);
+}
