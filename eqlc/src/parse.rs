@@ -1022,7 +1022,10 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostics {
         .collect();
     if first_word != "sequence" && first_word != "sample" {
         if let Some(k) = closest(&first_word, ["sequence", "sample"]) {
-            if text[pos.min(text.len())..].trim_start().starts_with(['b', '[', 'w']) {
+            if text[pos.min(text.len())..]
+                .trim_start()
+                .starts_with(['b', '[', 'w'])
+            {
                 return d.with_help(format!("did you mean `{k}`?")).into();
             }
         }
