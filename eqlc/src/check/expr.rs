@@ -466,13 +466,29 @@ impl Checker<'_> {
         let opname = op.as_str();
         let mut pats = Vec::new();
         let mut failed = false;
+        let is_regex = matches!(op, ast::MatchOp::Regex | ast::MatchOp::RegexInsensitive);
         for a in patterns {
             let Some(px) = self.expr(a) else {
                 failed = true;
                 continue;
             };
             match self.constant_item(a, &px, &format!("`{opname}` patterns")) {
-                Some(Literal::Str(s)) => pats.push(s),
+                Some(Literal::Str(s)) => {
+                    if is_regex {
+                        let ci = op == ast::MatchOp::RegexInsensitive;
+                        if let Err(m) = eqlc_runtime::regex::lucene_to_rust_regex(&s, ci) {
+                            self.err(
+                                Diagnostic::error(
+                                    a.span.clone(),
+                                    format!("invalid regular expression: {m}"),
+                                )
+                                .with_help("patterns use Lucene regular expression syntax"),
+                            );
+                            failed = true;
+                        }
+                    }
+                    pats.push(s)
+                }
                 Some(_) => {
                     self.err(
                         Diagnostic::error(

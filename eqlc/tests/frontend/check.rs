@@ -386,3 +386,10 @@ fn all_errors_of_a_query_are_reported() {
     .expect_err("rejected");
     assert_eq!(d.len(), 4, "{d}");
 }
+
+#[test]
+fn regex_patterns_are_validated() {
+    cond(r#"a regex """[a-z]+\.(exe|dll)""""#);
+    let m = rejected(r#"any where a regex "(unclosed""#);
+    assert!(m.contains("invalid regular expression"), "{m}");
+}
