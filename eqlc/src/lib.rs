@@ -29,6 +29,7 @@
 //! ```
 
 pub mod ast;
+pub mod build;
 pub mod check;
 pub mod codegen;
 mod codegen_expr;

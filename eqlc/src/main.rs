@@ -3,6 +3,8 @@
 //! ```text
 //! eqlc check [--schema FILE] [--category-field FIELD] PATH...   check rule files / folders
 //! eqlc check [--schema FILE] --query 'EQL'                      check one inline query
+//! eqlc expand PATH...                                          print generated Rust
+//! eqlc build --rules DIR... --out PATH [--skip-invalid]        build a detector binary
 //! ```
 //!
 //! Exit status: 0 all rules check, 1 some rule failed, 2 usage error.
@@ -15,6 +17,8 @@ use eqlc::schema::Schema;
 use eqlc::source::Source;
 use eqlc::{Options, RuleOutcome};
 
+mod cli_build;
+
 const USAGE: &str = "\
 usage: eqlc <command> [options]
 
@@ -23,6 +27,10 @@ commands:
         check detection-rules TOML files (folders are searched for *.toml)
   check [--schema FILE] [--category-field FIELD] --query 'EQL'
         check one query
+  expand PATH...
+        print the Rust code generated for the rules under PATH
+  build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid]
+        compile every EQL rule found into one detector binary at PATH
   help  print this text
 
 --schema FILE  an Elasticsearch mapping (JSON) or a flat {\"field\": \"type\"} table
@@ -32,6 +40,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("check") => cmd_check(&args[1..]),
+        Some("expand") => cli_build::cmd_expand(&args[1..]),
+        Some("build") => cli_build::cmd_build(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -1,0 +1,163 @@
+//! The `eqlc expand` and `eqlc build` commands (included by `main.rs`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `eqlc expand PATH...`: print the generated Rust of the rules under PATH, formatted.
+pub fn cmd_expand(args: &[String]) -> ExitCode {
+    if args.is_empty() || args.iter().any(|a| a.starts_with('-')) {
+        eprintln!("eqlc: usage: eqlc expand PATH...  (rule files or folders)");
+        return ExitCode::from(2);
+    }
+    let paths: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
+    let checked = match eqlc::build::load_and_check(&paths) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("eqlc: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !checked.invalid.is_empty() {
+        for e in &checked.invalid {
+            eprintln!("{e}");
+        }
+        return ExitCode::from(1);
+    }
+    match eqlc::build::generate_pack_source(&checked.rules) {
+        Ok(src) => {
+            print!("{src}");
+            ExitCode::SUCCESS
+        }
+        Err(errs) => {
+            for e in errs {
+                eprintln!("{e}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `eqlc build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid]`.
+pub fn cmd_build(args: &[String]) -> ExitCode {
+    let mut rules = Vec::new();
+    let mut out = None;
+    let mut skip_invalid = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--rules" => match it.next() {
+                Some(v) => rules.push(PathBuf::from(v)),
+                None => return usage("`--rules` needs a folder"),
+            },
+            "--out" | "-o" => match it.next() {
+                Some(v) => out = Some(PathBuf::from(v)),
+                None => return usage("`--out` needs a path"),
+            },
+            "--skip-invalid" => skip_invalid = true,
+            other => return usage(&format!("unknown argument `{other}`")),
+        }
+    }
+    let Some(out) = out else {
+        return usage("`--out PATH` is required");
+    };
+    if rules.is_empty() {
+        return usage("at least one `--rules DIR` is required");
+    }
+    let workspace = match workspace_root() {
+        Some(w) => w,
+        None => {
+            eprintln!(
+                "eqlc build: cannot find the eqlc workspace (runtime/ and detector/); set EQLC_WORKSPACE"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!("eqlc build: checking rules ...");
+    let checked = match eqlc::build::load_and_check(&rules) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("eqlc build: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for (p, why) in &checked.skipped {
+        eprintln!("eqlc build: skipped {}: {why}", p.display());
+    }
+    if !checked.invalid.is_empty() {
+        for e in &checked.invalid {
+            eprintln!("{e}");
+        }
+        if !skip_invalid {
+            eprintln!(
+                "eqlc build: {} rule(s) failed to check; fix them or pass --skip-invalid",
+                checked.invalid.len()
+            );
+            return ExitCode::from(1);
+        }
+        eprintln!(
+            "eqlc build: leaving out {} invalid rule(s) (--skip-invalid)",
+            checked.invalid.len()
+        );
+    }
+    if checked.rules.is_empty() {
+        eprintln!("eqlc build: no EQL rule to build");
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "eqlc build: generating code for {} rule(s) ...",
+        checked.rules.len()
+    );
+    let src = match eqlc::build::generate_pack_source(&checked.rules) {
+        Ok(s) => s,
+        Err(errs) => {
+            for e in errs {
+                eprintln!("{e}");
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let work = workspace.join("target").join("eqlc-build");
+    let crate_dir = work.join("crate");
+    let manifest = match eqlc::build::write_crate(&crate_dir, &workspace, &src) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("eqlc build: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!("eqlc build: compiling the detector (cargo build --release) ...");
+    if let Err(e) = eqlc::build::cargo_build(&manifest, &work.join("target"), &out) {
+        eprintln!("eqlc build: {e}");
+        return ExitCode::from(1);
+    }
+    eprintln!(
+        "eqlc build: wrote {} ({} rules)",
+        out.display(),
+        checked.rules.len()
+    );
+    ExitCode::SUCCESS
+}
+
+fn usage(msg: &str) -> ExitCode {
+    eprintln!(
+        "eqlc build: {msg}\nusage: eqlc build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid]"
+    );
+    ExitCode::from(2)
+}
+
+/// The workspace: `EQLC_WORKSPACE`, else the folder above `target/` of this executable,
+/// else the compile-time location of this crate's parent.
+fn workspace_root() -> Option<PathBuf> {
+    let ok = |p: &PathBuf| p.join("runtime").is_dir() && p.join("detector").is_dir();
+    if let Some(w) = std::env::var_os("EQLC_WORKSPACE").map(PathBuf::from) {
+        return ok(&w).then_some(w);
+    }
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    if ok(&built) {
+        return std::fs::canonicalize(built).ok();
+    }
+    let exe = std::env::current_exe().ok()?;
+    exe.ancestors()
+        .map(PathBuf::from)
+        .find(|p| ok(p))
+}
