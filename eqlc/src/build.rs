@@ -76,7 +76,10 @@ pub fn generate_pack_source(rules: &[RuleSource]) -> Result<String, Vec<String>>
 }
 
 fn toml_path(p: &Path) -> String {
-    p.display().to_string().replace('\\', "\\\\").replace('"', "\\\"")
+    p.display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
 }
 
 /// Write the generated crate into `dir`; returns its manifest path.

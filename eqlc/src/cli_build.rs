@@ -157,7 +157,5 @@ fn workspace_root() -> Option<PathBuf> {
         return std::fs::canonicalize(built).ok();
     }
     let exe = std::env::current_exe().ok()?;
-    exe.ancestors()
-        .map(PathBuf::from)
-        .find(|p| ok(p))
+    exe.ancestors().map(PathBuf::from).find(|p| ok(p))
 }

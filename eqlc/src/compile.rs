@@ -2,6 +2,7 @@
 //! the macros, the `eqlc expand` / `eqlc build` commands and build scripts.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use proc_macro2::TokenStream;
 
@@ -10,6 +11,7 @@ use crate::ir;
 use crate::plan;
 use crate::rule_file::RuleFile;
 use crate::rule_meta::{RuleInfo, TechniqueInfo, ThreatInfo};
+use crate::schema::Schema;
 use crate::source::Source;
 
 /// One rule to compile.
@@ -36,7 +38,15 @@ impl RuleSource {
 
     /// Parse and check the query.
     pub fn check(&self) -> Result<ir::Query, String> {
-        let mut opts = crate::check::Options::default();
+        self.check_with(None)
+    }
+
+    /// Parse and check the query against a field schema (types, which `?fields` exist).
+    pub fn check_with(&self, schema: Option<&Arc<Schema>>) -> Result<ir::Query, String> {
+        let mut opts = crate::check::Options {
+            schema: schema.cloned(),
+            ..crate::check::Options::default()
+        };
         if let Some(c) = &self.category_field {
             opts.category_field = c.clone();
         }
@@ -59,8 +69,8 @@ pub struct LoadedRules {
 
 /// Every `*.toml` file under `path` (or `path` itself when it is a file), sorted.
 pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, String> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
@@ -92,7 +102,9 @@ pub fn load_rules(path: &Path) -> Result<LoadedRules, String> {
     for file in toml_files(path)? {
         let text = std::fs::read_to_string(&file)
             .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
-        loaded.files.push(std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone()));
+        loaded
+            .files
+            .push(std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone()));
         let name = file.display().to_string();
         match crate::rule_file::parse_rule_file(&text) {
             Ok(crate::rule_file::Loaded::Rule(r)) => {
@@ -133,7 +145,11 @@ pub fn rule_source(r: &RuleFile, origin: String, source: Source) -> RuleSource {
             .iter()
             .map(|t| ThreatInfo {
                 framework: t.framework.clone(),
-                tactic: (t.tactic.id.clone(), t.tactic.name.clone(), t.tactic.reference.clone()),
+                tactic: (
+                    t.tactic.id.clone(),
+                    t.tactic.name.clone(),
+                    t.tactic.reference.clone(),
+                ),
                 techniques: t
                     .technique
                     .iter()
@@ -163,10 +179,20 @@ pub fn rule_source(r: &RuleFile, origin: String, source: Source) -> RuleSource {
 /// Compile rules into the tokens of one pack. On failure, every rule's rendered
 /// diagnostics.
 pub fn compile_pack(rules: &[RuleSource], opts: &GenOptions) -> Result<TokenStream, Vec<String>> {
+    compile_pack_with_schema(rules, None, opts)
+}
+
+/// [`compile_pack`] with a field schema (Elasticsearch mapping): field types decide how
+/// values compare (ip, version, date) and unmapped `?fields` become `null`.
+pub fn compile_pack_with_schema(
+    rules: &[RuleSource],
+    schema: Option<&Arc<Schema>>,
+    opts: &GenOptions,
+) -> Result<TokenStream, Vec<String>> {
     let mut queries = Vec::new();
     let mut errors = Vec::new();
     for r in rules {
-        match r.check() {
+        match r.check_with(schema) {
             Ok(q) => queries.push(q),
             Err(e) => errors.push(e),
         }

@@ -414,9 +414,9 @@ impl Expr {
                 lhs.for_each_field(f);
                 rhs.for_each_field(f);
             }
-            ExprKind::In { expr, .. } | ExprKind::Like { expr, .. } | ExprKind::Regex { expr, .. } => {
-                expr.for_each_field(f)
-            }
+            ExprKind::In { expr, .. }
+            | ExprKind::Like { expr, .. }
+            | ExprKind::Regex { expr, .. } => expr.for_each_field(f),
             ExprKind::Call { args, .. } => args.iter().for_each(|e| e.for_each_field(f)),
         }
     }

@@ -135,7 +135,9 @@ fn gen_options(input: &Input, runtime: Option<TokenStream>, fallback_doc: &str) 
 
 /// Errors plus an empty pack of the requested name.
 fn failure(opts: &GenOptions, messages: &[String], span: Span) -> TokenStream {
-    let errors = messages.iter().map(|m| quote_spanned! {span=> ::core::compile_error!(#m); });
+    let errors = messages
+        .iter()
+        .map(|m| quote_spanned! {span=> ::core::compile_error!(#m); });
     let empty = compile::empty_pack(opts);
     quote! { #(#errors)* #empty }
 }
@@ -285,7 +287,11 @@ fn include_inner(input: &Input) -> syn::Result<TokenStream> {
         .map(PathBuf::from)
         .unwrap_or_default();
     let full = base.join(&rel);
-    let opts = gen_options(input, runtime, &format!("EQL rule pack compiled from `{path}`"));
+    let opts = gen_options(
+        input,
+        runtime,
+        &format!("EQL rule pack compiled from `{path}`"),
+    );
     let span = query_expr_span(&path_expr);
     let loaded = match compile::load_rules(&full) {
         Ok(l) => l,

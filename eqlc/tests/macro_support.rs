@@ -21,7 +21,10 @@ fn file_errors_point_into_the_file() {
         "diagnostic at the file's line and column: {out}"
     );
     assert!(out.contains("compile_error"), "{out}");
-    assert!(out.contains("include_bytes"), "the file is tracked for rebuilds: {out}");
+    assert!(
+        out.contains("include_bytes"),
+        "the file is tracked for rebuilds: {out}"
+    );
     // The pack type still exists, so code naming it does not pile up errors.
     assert!(out.contains("struct Pack"), "{out}");
 }

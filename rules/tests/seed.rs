@@ -95,11 +95,19 @@ fn pair(name: &str, parent: &str, args: &[&str], net_name: &str, ip: &str) -> Ve
 }
 
 fn assert_match(events: &[Value]) {
-    assert_eq!(run(events), vec![vec![0, 1]], "expected one alert on {events:#?}");
+    assert_eq!(
+        run(events),
+        vec![vec![0, 1]],
+        "expected one alert on {events:#?}"
+    );
 }
 
 fn assert_no_match(events: &[Value]) {
-    assert_eq!(run(events), Vec::<Vec<u64>>::new(), "expected no alert on {events:#?}");
+    assert_eq!(
+        run(events),
+        Vec::<Vec<u64>>::new(),
+        "expected no alert on {events:#?}"
+    );
 }
 
 const PUBLIC: &str = "203.0.113.7";
@@ -206,7 +214,14 @@ fn excluded_destinations() {
         assert_no_match(&pair("nc", "bash", NC, "nc", ip));
     }
     // Just outside the excluded blocks, and public addresses of both families.
-    for ip in ["128.0.0.1", "169.253.255.255", "240.0.0.1", "2001:db8::1", "8.8.8.8", "::2"] {
+    for ip in [
+        "128.0.0.1",
+        "169.253.255.255",
+        "240.0.0.1",
+        "2001:db8::1",
+        "8.8.8.8",
+        "::2",
+    ] {
         assert_match(&pair("nc", "bash", NC, "nc", ip));
     }
 }
@@ -254,7 +269,13 @@ fn near_misses_of_stage_one() {
     // nc with fewer than three arguments.
     assert_no_match(&pair("nc", "bash", &["nc", "-e"], "nc", PUBLIC));
     // python without the spawn pattern.
-    assert_no_match(&pair("python3", "bash", &["python3", "-c", "print(1)"], "python3", PUBLIC));
+    assert_no_match(&pair(
+        "python3",
+        "bash",
+        &["python3", "-c", "print(1)"],
+        "python3",
+        PUBLIC,
+    ));
 }
 
 #[test]
@@ -304,7 +325,14 @@ fn newest_partial_wins_and_each_completes_once() {
 fn interleaved_hosts_each_alert() {
     let events = vec![
         exec(T0, "h1", "E1", "nc", "bash", NC),
-        exec(T0 + 10, "h2", "E1", "perl", "sh", &["perl", "-e", "socket(S);system('/bin/sh')"]),
+        exec(
+            T0 + 10,
+            "h2",
+            "E1",
+            "perl",
+            "sh",
+            &["perl", "-e", "socket(S);system('/bin/sh')"],
+        ),
         connect(T0 + 20, "h2", "E1", "perl", PUBLIC),
         connect(T0 + 30, "h1", "E1", "nc", "2001:db8::7"),
     ];

@@ -149,13 +149,21 @@ mod tests {
 
     #[test]
     fn comparisons_with_null_are_null() {
-        assert_eq!(cmp(&Val::Int(1), &Val::Null, FieldKind::Unknown, CmpOp::Lt), Val::Null);
+        assert_eq!(
+            cmp(&Val::Int(1), &Val::Null, FieldKind::Unknown, CmpOp::Lt),
+            Val::Null
+        );
         assert_eq!(
             cmp(&Val::Int(1), &Val::Int(2), FieldKind::Unknown, CmpOp::Lt),
             Val::Bool(true)
         );
         assert_eq!(
-            cmp(&Val::from("S"), &Val::from("s"), FieldKind::Unknown, CmpOp::Lt),
+            cmp(
+                &Val::from("S"),
+                &Val::from("s"),
+                FieldKind::Unknown,
+                CmpOp::Lt
+            ),
             Val::Bool(true)
         );
     }
@@ -163,10 +171,22 @@ mod tests {
     #[test]
     fn in_and_like() {
         let list = [Val::from("abc"), Val::Int(5)];
-        assert_eq!(in_list(&Val::from("abc"), &list, FieldKind::Unknown, false), Val::Bool(true));
-        assert_eq!(in_list(&Val::from("ABC"), &list, FieldKind::Unknown, false), Val::Bool(false));
-        assert_eq!(in_list(&Val::from("ABC"), &list, FieldKind::Unknown, true), Val::Bool(true));
-        assert_eq!(in_list(&Val::Int(5), &list, FieldKind::Unknown, false), Val::Bool(true));
+        assert_eq!(
+            in_list(&Val::from("abc"), &list, FieldKind::Unknown, false),
+            Val::Bool(true)
+        );
+        assert_eq!(
+            in_list(&Val::from("ABC"), &list, FieldKind::Unknown, false),
+            Val::Bool(false)
+        );
+        assert_eq!(
+            in_list(&Val::from("ABC"), &list, FieldKind::Unknown, true),
+            Val::Bool(true)
+        );
+        assert_eq!(
+            in_list(&Val::Int(5), &list, FieldKind::Unknown, false),
+            Val::Bool(true)
+        );
         assert_eq!(like(&Val::from("Hello"), &["h*o"], true), Val::Bool(true));
         assert_eq!(like(&Val::from("Hello"), &["h*o"], false), Val::Bool(false));
         assert_eq!(like(&Val::Null, &["*"], false), Val::Null);

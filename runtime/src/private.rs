@@ -1,16 +1,18 @@
 //! Support for generated code only. Not a stable API: names and signatures change with
 //! the code generator, which is always released together with this crate.
 
-pub use crate::pack::{Alert, EventRef, PackStats, RulePack};
-pub use crate::record::Record;
-pub use crate::value::Value;
 pub use crate::cidr::{cidr_match_str, Cidr};
 pub use crate::compare::{compare_lit, FieldKind};
 pub use crate::func::Val;
+pub use crate::pack::{Alert, EventRef, PackStats, RulePack};
 pub use crate::pipes::Limiter;
+pub use crate::record::Record;
 pub use crate::regex::LazyRegex;
+pub use crate::text::{
+    contains_fold, ends_with_fold, eq_fold, glob, starts_with_fold, FoldSet, StrSet,
+};
+pub use crate::value::Value;
 pub use crate::{func, ops};
-pub use crate::text::{contains_fold, ends_with_fold, eq_fold, glob, starts_with_fold, FoldSet, StrSet};
 
 use core::fmt::Write as _;
 
