@@ -1,0 +1,404 @@
+//! The command line of detector binaries: [`main_with`] / [`run`].
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eqlc_runtime::RulePack;
+
+use crate::detector::{Detector, Options, Stats};
+use crate::input::{open_sources, spawn_reader, Msg};
+use crate::output::Format;
+
+const USAGE: &str = "\
+usage: eqlc-detect [OPTIONS] [FILE...]
+
+Reads Elastic Common Schema events as NDJSON (plain or gzip; '-' or no FILE = stdin)
+and writes Elastic Security-shaped alerts.
+
+options:
+  --format ndjson|table    output format (default: table at a terminal, else ndjson)
+  -o, --output FILE        write alerts to FILE instead of stdout
+  --max-line-bytes N       longer lines are bad lines (default 1M; K/M/G suffixes)
+  --reorder-window DUR     buffer events DUR of event time and release them in
+                           timestamp order (e.g. 2s, 500ms; default 0 = off)
+  --max-pending N          pending sequence partials, all rules together (default 1000000)
+  --keep-bytes N           raw-line store for alert output (default 64M)
+  --no-type-check          do not treat values of the wrong type as bad lines
+  --list-rules             print the compiled rules and exit
+  -q, --quiet              no summary, no progress
+  -h, --help               this text
+";
+
+/// Parsed command line.
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// Input names.
+    pub inputs: Vec<String>,
+    /// Explicit output format.
+    pub format: Option<Format>,
+    /// Output file.
+    pub output: Option<String>,
+    /// Detector options.
+    pub opts: Options,
+    /// Pending partials over all rules.
+    pub max_pending: usize,
+    /// `--list-rules`.
+    pub list_rules: bool,
+    /// `--quiet`.
+    pub quiet: bool,
+    /// `--help`.
+    pub help: bool,
+}
+
+/// Parse a size such as `1048576`, `64K`, `1M`, `2G` (binary units).
+pub fn parse_size(s: &str) -> Option<usize> {
+    let s = s.trim();
+    let (num, mult) = match s.as_bytes().last()? {
+        b'k' | b'K' => (&s[..s.len() - 1], 1usize << 10),
+        b'm' | b'M' => (&s[..s.len() - 1], 1 << 20),
+        b'g' | b'G' => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<usize>().ok()?.checked_mul(mult)
+}
+
+/// Parse a duration: `0`, or a positive integer with `ns`, `us`, `ms`, `s`, `m` or `h`.
+pub fn parse_duration_ns(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s == "0" {
+        return Some(0);
+    }
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (num, unit) = s.split_at(split);
+    let n: i64 = num.parse().ok()?;
+    let mult: i64 = match unit {
+        "ns" => 1,
+        "us" => 1_000,
+        "ms" => 1_000_000,
+        "s" => 1_000_000_000,
+        "m" => 60_000_000_000,
+        "h" => 3_600_000_000_000,
+        _ => return None,
+    };
+    n.checked_mul(mult)
+}
+
+/// Parse the arguments after the program name.
+pub fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut a = Args {
+        inputs: Vec::new(),
+        format: None,
+        output: None,
+        opts: Options::default(),
+        max_pending: 1_000_000,
+        list_rules: false,
+        quiet: false,
+        help: false,
+    };
+    let mut it = args.iter();
+    let mut only_files = false;
+    while let Some(arg) = it.next() {
+        if only_files || arg == "-" || !arg.starts_with('-') {
+            a.inputs.push(arg.clone());
+            continue;
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let mut value = |name: &str| -> Result<String, String> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => it
+                    .next()
+                    .cloned()
+                    .ok_or_else(|| format!("{name} needs a value")),
+            }
+        };
+        match flag {
+            "--" => only_files = true,
+            "-h" | "--help" => a.help = true,
+            "-q" | "--quiet" => a.quiet = true,
+            "--list-rules" => a.list_rules = true,
+            "--no-type-check" => a.opts.type_check = false,
+            "--format" => {
+                a.format = Some(match value(flag)?.as_str() {
+                    "ndjson" | "json" => Format::Ndjson,
+                    "table" => Format::Table,
+                    other => return Err(format!("--format: unknown format '{other}'")),
+                })
+            }
+            "-o" | "--output" => a.output = Some(value(flag)?),
+            "--max-line-bytes" => {
+                let v = value(flag)?;
+                a.opts.max_line_bytes = parse_size(&v)
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--max-line-bytes: invalid size '{v}'"))?;
+            }
+            "--reorder-window" => {
+                let v = value(flag)?;
+                a.opts.reorder_window_ns = parse_duration_ns(&v)
+                    .ok_or_else(|| format!("--reorder-window: invalid duration '{v}'"))?;
+            }
+            "--max-pending" => {
+                let v = value(flag)?;
+                a.max_pending = parse_size(&v)
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--max-pending: invalid number '{v}'"))?;
+            }
+            "--keep-bytes" => {
+                let v = value(flag)?;
+                a.opts.keep_bytes = parse_size(&v)
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("--keep-bytes: invalid size '{v}'"))?;
+            }
+            other => return Err(format!("unknown option '{other}'")),
+        }
+    }
+    Ok(a)
+}
+
+/// Run a detector binary with the process's arguments: the whole `main` of a detector is
+/// `fn main() -> ExitCode { eqlc_detector::main_with(Pack::with_capacity) }`.
+///
+/// `make_pack(capacity)` builds the pack with room for `capacity` pending partials per
+/// rule (`--max-pending` divided by the number of rules).
+pub fn main_with<P: RulePack>(make_pack: impl Fn(usize) -> P) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    run(make_pack, &args)
+}
+
+fn install_signals() -> Arc<AtomicUsize> {
+    let flag = Arc::new(AtomicUsize::new(0));
+    let term_now = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // a second signal while shutting down exits at once (registered first, so it
+        // sees the flag as it was before this signal)
+        let _ =
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&term_now));
+        let _ = signal_hook::flag::register(sig, Arc::clone(&term_now));
+        let _ = signal_hook::flag::register_usize(sig, Arc::clone(&flag), sig as usize);
+    }
+    flag
+}
+
+/// [`main_with`] over explicit arguments (without the program name).
+pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> ExitCode {
+    let prog = "eqlc-detect";
+    let args = match parse_args(args) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{prog}: {e}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.help {
+        print!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let probe = make_pack(1);
+    let n_rules = probe.rules().len().max(1);
+    if args.list_rules {
+        let mut out = io::stdout().lock();
+        for r in probe.rules() {
+            let _ = writeln!(out, "{}\t{}\t{}", r.rule_id, r.severity.as_str(), r.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    drop(probe);
+    let sources = match open_sources(&args.inputs) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{prog}: cannot read input: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    let all_files = !names.iter().any(|n| n == "-");
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(f) => Box::new(io::BufWriter::new(f)),
+            Err(e) => {
+                eprintln!("{prog}: cannot write {path}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Box::new(io::BufWriter::new(io::stdout())),
+    };
+    let mut opts = args.opts.clone();
+    opts.format = args
+        .format
+        .unwrap_or(if args.output.is_none() && io::stdout().is_terminal() {
+            Format::Table
+        } else {
+            Format::Ndjson
+        });
+    let pack = make_pack((args.max_pending / n_rules).max(1));
+    let flag = install_signals();
+    let mut det = Detector::new(pack, opts, out, io::stderr());
+    let progress = !args.quiet && all_files && io::stderr().is_terminal();
+    let start = Instant::now();
+    let mut last_progress = start;
+    let (rx, recycle) = spawn_reader(sources);
+    let mut input_error = false;
+    let mut signal = 0usize;
+    let mut current = 0usize;
+    loop {
+        let s = flag.load(Ordering::Relaxed);
+        if s != 0 {
+            signal = s;
+            break;
+        }
+        if det
+            .output_error()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        {
+            break;
+        }
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(Msg::Begin(i)) => {
+                current = i;
+                det.begin_source(&names[i]);
+            }
+            Ok(Msg::Data(buf)) => {
+                det.feed(&buf);
+                let _ = recycle.send(buf);
+            }
+            Ok(Msg::End) => det.end_source(),
+            Ok(Msg::Error(e)) => {
+                eprintln!(
+                    "{prog}: {}: read error, rest of input skipped: {e}",
+                    names[current]
+                );
+                input_error = true;
+                det.end_source();
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if progress && last_progress.elapsed() >= Duration::from_secs(1) {
+            last_progress = Instant::now();
+            let s = det.stats();
+            let secs = start.elapsed().as_secs_f64().max(1e-9);
+            eprint!(
+                "\r{prog}: {} events, {:.1} MiB, {:.0} events/s, {} alerts   ",
+                s.events,
+                s.bytes as f64 / 1048576.0,
+                s.events as f64 / secs,
+                s.total_alerts()
+            );
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    let result = det.finish();
+    let elapsed = start.elapsed();
+    let stats = det.stats();
+    if !args.quiet {
+        let mut err = io::stderr().lock();
+        let _ = err.write_all(summary(prog, &stats, det.pack().rules(), elapsed).as_bytes());
+    }
+    if signal != 0 {
+        return ExitCode::from((128 + signal).min(255) as u8);
+    }
+    if let Err(e) = result {
+        if e.kind() != io::ErrorKind::BrokenPipe {
+            eprintln!("{prog}: writing alerts failed: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    if input_error {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
+/// The end-of-run summary.
+pub fn summary(
+    prog: &str,
+    s: &Stats,
+    rules: &[eqlc_runtime::RuleMeta],
+    elapsed: Duration,
+) -> String {
+    let secs = elapsed.as_secs_f64();
+    let mut o = format!(
+        "{prog}: {} events, {:.1} MiB in {:.2} s ({:.0} events/s, {:.1} MiB/s)\n",
+        s.events,
+        s.bytes as f64 / 1048576.0,
+        secs,
+        s.events as f64 / secs.max(1e-9),
+        s.bytes as f64 / 1048576.0 / secs.max(1e-9),
+    );
+    o.push_str(&format!(
+        "{prog}: alerts: {} (suppressed by max_signals: {})\n",
+        s.total_alerts(),
+        s.total_suppressed()
+    ));
+    for (i, r) in rules.iter().enumerate() {
+        let a = s.alerts.get(i).copied().unwrap_or(0);
+        let sup = s.suppressed.get(i).copied().unwrap_or(0);
+        if a > 0 || sup > 0 {
+            o.push_str(&format!("{prog}:   {a:>8}  {}", r.name));
+            if sup > 0 {
+                o.push_str(&format!("  (+{sup} suppressed)"));
+            }
+            o.push('\n');
+        }
+    }
+    o.push_str(&format!(
+        "{prog}: bad lines: {} (json {}, utf8 {}, too long {}, timestamp {}, type {}); stragglers dropped: {}\n",
+        s.bad_lines, s.bad_json, s.bad_utf8, s.bad_too_long, s.bad_timestamp, s.bad_type, s.stragglers
+    ));
+    o.push_str(&format!(
+        "{prog}: sequence state: evictions {}, expired {}, pending {}; alert events without source line: {}\n",
+        s.pack.evictions, s.pack.expired, s.pack.pending, s.lost_lines
+    ));
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn a(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(parse_size("1M"), Some(1 << 20));
+        assert_eq!(parse_size("64k"), Some(65536));
+        assert_eq!(parse_size("12"), Some(12));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(parse_duration_ns("2s"), Some(2_000_000_000));
+        assert_eq!(parse_duration_ns("500ms"), Some(500_000_000));
+        assert_eq!(parse_duration_ns("0"), Some(0));
+        assert_eq!(parse_duration_ns("2"), None);
+    }
+
+    #[test]
+    fn args() {
+        let p = parse_args(&a(&[
+            "--format",
+            "table",
+            "--reorder-window=2s",
+            "--max-pending",
+            "10",
+            "f.ndjson",
+            "-",
+        ]))
+        .unwrap();
+        assert_eq!(p.format, Some(Format::Table));
+        assert_eq!(p.opts.reorder_window_ns, 2_000_000_000);
+        assert_eq!(p.max_pending, 10);
+        assert_eq!(p.inputs, ["f.ndjson", "-"]);
+        assert!(parse_args(&a(&["--bogus"])).is_err());
+        assert!(parse_args(&a(&["--format"])).is_err());
+        assert!(parse_args(&a(&["--format", "xml"])).is_err());
+    }
+}

@@ -1,0 +1,956 @@
+//! The fast-path event decoder: one NDJSON line in, the slots of a [`SlotBuf`] out.
+//!
+//! The field paths a pack reads are known when the detector starts
+//! ([`RulePack::fields`](eqlc_runtime::RulePack::fields)). [`FieldTrie`] arranges them as a
+//! trie of dotted-path *segments*; [`Decoder`] scans the JSON text once, walks each key
+//! through the trie (a key may be a single segment or a flat dotted key such as
+//! `"process.pid"`, and both spellings may be mixed at any depth), and
+//!
+//! * pushes the scalar values of every wanted field into its slot (arrays contribute every
+//!   element, nested arrays are flattened, arrays of objects are descended into as
+//!   Elasticsearch flattens them);
+//! * borrows string values from the line when they have no escapes
+//!   ([`SlotBuf::push_str_line`]), and unescapes the others into the `SlotBuf`'s arena;
+//! * reads `@timestamp` (RFC 3339 with 0–9 fractional digits, or epoch milliseconds as
+//!   the runtime's [`timestamp_of`] accepts);
+//! * skips every other value without building anything, while still checking the JSON
+//!   grammar (structure, string escapes, number syntax, literals), so malformed lines are
+//!   rejected. Not checked: raw control characters inside skipped strings.
+//!
+//! Optional type checks ([`FieldType`]) reject values that Elasticsearch's mapping would
+//! refuse at index time (a non-numeric string in a `long` field, a non-address in an
+//! `ip` field, ...): such a document never reaches a rule in Elasticsearch, so the
+//! detector counts it as a bad line instead.
+//!
+//! Nothing is allocated per line once the scratch buffers and the `SlotBuf` have grown to
+//! the largest line seen.
+
+use core::fmt;
+
+use eqlc_runtime::record::timestamp_of;
+use eqlc_runtime::{SlotBuf, Value};
+
+/// Maximum nesting depth of arrays and objects accepted in one line.
+pub const MAX_DEPTH: u32 = 128;
+
+const NONE: u32 = u32::MAX;
+const ROOT: u32 = 0;
+
+/// The storage type Elasticsearch would give a field, as far as the decoder checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FieldType {
+    /// Anything goes (keyword, text, unknown fields).
+    #[default]
+    Any,
+    /// `long`/`integer`/`short`/`byte`: numbers, or strings holding a number.
+    Integer,
+    /// `double`/`float`: numbers, or strings holding a number.
+    Float,
+    /// `ip`: strings holding an IPv4 or IPv6 address.
+    Ip,
+    /// `boolean`: `true`/`false`, or the strings `"true"`, `"false"`, `""`.
+    Boolean,
+}
+
+impl FieldType {
+    fn name(self) -> &'static str {
+        match self {
+            FieldType::Any => "keyword",
+            FieldType::Integer => "long",
+            FieldType::Float => "double",
+            FieldType::Ip => "ip",
+            FieldType::Boolean => "boolean",
+        }
+    }
+}
+
+/// Why a line was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Not valid UTF-8.
+    Utf8,
+    /// Not valid JSON; `at` is the byte offset where the problem was seen.
+    Syntax {
+        /// Byte offset in the line.
+        at: usize,
+        /// What was wrong.
+        what: &'static str,
+    },
+    /// Valid JSON, but not an object.
+    NotObject,
+    /// Nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// No `@timestamp`.
+    MissingTimestamp,
+    /// `@timestamp` is there but is not a date.
+    BadTimestamp,
+    /// A value of a field with a known type that Elasticsearch would refuse.
+    WrongType {
+        /// The slot (index into the pack's fields).
+        slot: u32,
+        /// The expected type.
+        expected: FieldType,
+    },
+    /// Longer than the configured maximum (detected by the line reader).
+    TooLong,
+}
+
+impl DecodeError {
+    /// A short stable name of the error class (used in counters).
+    pub fn class(&self) -> &'static str {
+        match self {
+            DecodeError::Utf8 => "utf8",
+            DecodeError::Syntax { .. } | DecodeError::NotObject | DecodeError::TooDeep => "json",
+            DecodeError::MissingTimestamp | DecodeError::BadTimestamp => "timestamp",
+            DecodeError::WrongType { .. } => "type",
+            DecodeError::TooLong => "too_long",
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Utf8 => f.write_str("invalid UTF-8"),
+            DecodeError::Syntax { at, what } => write!(f, "invalid JSON at byte {at}: {what}"),
+            DecodeError::NotObject => f.write_str("not a JSON object"),
+            DecodeError::TooDeep => write!(f, "nested deeper than {MAX_DEPTH}"),
+            DecodeError::MissingTimestamp => f.write_str("no @timestamp"),
+            DecodeError::BadTimestamp => f.write_str("@timestamp is not an RFC 3339 date"),
+            DecodeError::WrongType { expected, .. } => {
+                write!(
+                    f,
+                    "a field of type {} has a value of another type",
+                    expected.name()
+                )
+            }
+            DecodeError::TooLong => f.write_str("line too long"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    /// Child segments, as (segment bytes, node index).
+    children: Vec<(Box<[u8]>, u32)>,
+    /// Slots this path fills (normally zero or one).
+    slots: Vec<u32>,
+    /// Whether this path is `@timestamp`.
+    ts: bool,
+    /// Type check for values of this path.
+    ty: FieldType,
+}
+
+impl Node {
+    fn new() -> Node {
+        Node {
+            children: Vec::new(),
+            slots: Vec::new(),
+            ts: false,
+            ty: FieldType::Any,
+        }
+    }
+}
+
+/// The wanted field paths as a trie of dotted-path segments, built once at start-up.
+#[derive(Debug, Clone)]
+pub struct FieldTrie {
+    nodes: Vec<Node>,
+    n_slots: usize,
+}
+
+impl FieldTrie {
+    /// A trie for `fields` (slot `i` = `fields[i]`) plus `@timestamp`; `types` gives
+    /// the type to check for a path (return [`FieldType::Any`] for no check).
+    pub fn new(fields: &[&str], types: &dyn Fn(&str) -> FieldType) -> FieldTrie {
+        let mut t = FieldTrie {
+            nodes: vec![Node::new()],
+            n_slots: fields.len(),
+        };
+        for (i, path) in fields.iter().enumerate() {
+            let n = t.insert(path);
+            t.nodes[n as usize].slots.push(i as u32);
+            t.nodes[n as usize].ty = types(path);
+        }
+        let n = t.insert("@timestamp");
+        t.nodes[n as usize].ts = true;
+        t
+    }
+
+    fn insert(&mut self, path: &str) -> u32 {
+        let mut cur = ROOT;
+        for seg in path.split('.') {
+            cur = match self.child(cur, seg.as_bytes()) {
+                Some(c) => c,
+                None => {
+                    let id = self.nodes.len() as u32;
+                    self.nodes.push(Node::new());
+                    self.nodes[cur as usize]
+                        .children
+                        .push((Box::from(seg.as_bytes()), id));
+                    id
+                }
+            };
+        }
+        cur
+    }
+
+    /// Number of slots (fields).
+    pub fn n_slots(&self) -> usize {
+        self.n_slots
+    }
+
+    #[inline]
+    fn child(&self, node: u32, seg: &[u8]) -> Option<u32> {
+        for (s, c) in &self.nodes[node as usize].children {
+            if s.len() == seg.len() && **s == *seg {
+                return Some(*c);
+            }
+        }
+        None
+    }
+
+    /// Walk a (possibly dotted) key from `node`; `NONE` when no wanted path continues.
+    #[inline]
+    fn walk(&self, node: u32, key: &[u8]) -> u32 {
+        if node == NONE || self.nodes[node as usize].children.is_empty() {
+            return NONE;
+        }
+        let mut cur = node;
+        for seg in key.split(|&b| b == b'.') {
+            match self.child(cur, seg) {
+                Some(c) => cur = c,
+                None => return NONE,
+            }
+        }
+        cur
+    }
+}
+
+/// Decodes NDJSON lines into a [`SlotBuf`], reusing its scratch buffers.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    trie: FieldTrie,
+    key: Vec<u8>,
+    scratch: String,
+}
+
+impl Decoder {
+    /// A decoder for the paths of `trie`.
+    pub fn new(trie: FieldTrie) -> Decoder {
+        Decoder {
+            trie,
+            key: Vec::new(),
+            scratch: String::new(),
+        }
+    }
+
+    /// Number of slots the decoder fills.
+    pub fn n_slots(&self) -> usize {
+        self.trie.n_slots
+    }
+
+    /// Check that `line` is UTF-8, then [`Decoder::decode`] it.
+    pub fn decode_bytes<'l>(
+        &mut self,
+        line: &'l [u8],
+        buf: &mut SlotBuf,
+    ) -> Result<(&'l str, i64), DecodeError> {
+        let s = core::str::from_utf8(line).map_err(|_| DecodeError::Utf8)?;
+        let ts = self.decode(s, buf)?;
+        Ok((s, ts))
+    }
+
+    /// Clear `buf`, fill it from the JSON object `line` and return the event's timestamp
+    /// (also stored in `buf`). Use `buf.view(line)` afterwards.
+    pub fn decode(&mut self, line: &str, buf: &mut SlotBuf) -> Result<i64, DecodeError> {
+        buf.clear();
+        let mut p = Parser {
+            b: line.as_bytes(),
+            s: line,
+            i: 0,
+            trie: &self.trie,
+            buf,
+            key: &mut self.key,
+            scratch: &mut self.scratch,
+            ts: None,
+        };
+        p.ws();
+        if p.peek() != Some(b'{') {
+            // distinguish "valid JSON but not an object" from garbage
+            p.value(NONE, 0)?;
+            p.ws();
+            if p.i != p.b.len() {
+                return Err(p.err("trailing characters"));
+            }
+            return Err(DecodeError::NotObject);
+        }
+        p.value(ROOT, 0)?;
+        p.ws();
+        if p.i != p.b.len() {
+            return Err(p.err("trailing characters"));
+        }
+        match p.ts {
+            None => Err(DecodeError::MissingTimestamp),
+            Some(None) => Err(DecodeError::BadTimestamp),
+            Some(Some(t)) => {
+                p.buf.set_timestamp(Some(t));
+                Ok(t)
+            }
+        }
+    }
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    s: &'a str,
+    i: usize,
+    trie: &'a FieldTrie,
+    buf: &'a mut SlotBuf,
+    key: &'a mut Vec<u8>,
+    scratch: &'a mut String,
+    /// `None`: not seen; `Some(None)`: seen, invalid; `Some(Some(t))`: the first value.
+    ts: Option<Option<i64>>,
+}
+
+impl<'a> Parser<'a> {
+    #[inline]
+    fn err(&self, what: &'static str) -> DecodeError {
+        DecodeError::Syntax { at: self.i, what }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Whether `node` wants scalar values (fills a slot or is `@timestamp`).
+    #[inline]
+    fn wants(&self, node: u32) -> bool {
+        node != NONE && {
+            let n = &self.trie.nodes[node as usize];
+            !n.slots.is_empty() || n.ts
+        }
+    }
+
+    fn value(&mut self, node: u32, depth: u32) -> Result<(), DecodeError> {
+        if depth > MAX_DEPTH {
+            return Err(DecodeError::TooDeep);
+        }
+        match self.peek() {
+            Some(b'{') => {
+                if node != NONE {
+                    let n = &self.trie.nodes[node as usize];
+                    if !n.slots.is_empty() && n.children.is_empty() && n.ty != FieldType::Any {
+                        return Err(DecodeError::WrongType {
+                            slot: n.slots[0],
+                            expected: n.ty,
+                        });
+                    }
+                }
+                self.object(node, depth)
+            }
+            Some(b'[') => {
+                self.i += 1;
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                    return Ok(());
+                }
+                loop {
+                    self.ws();
+                    self.value(node, depth + 1)?;
+                    self.ws();
+                    match self.peek() {
+                        Some(b',') => self.i += 1,
+                        Some(b']') => {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                        _ => return Err(self.err("expected ',' or ']'")),
+                    }
+                }
+            }
+            Some(b'"') => {
+                let (start, end, escaped) = self.string()?;
+                if self.wants(node) {
+                    self.push_str(node, start, end, escaped)?;
+                }
+                Ok(())
+            }
+            Some(b't') => self.literal(b"true", node, Value::Bool(true)),
+            Some(b'f') => self.literal(b"false", node, Value::Bool(false)),
+            Some(b'n') => self.literal(b"null", node, Value::Null),
+            Some(b'-' | b'0'..=b'9') => self.number(node),
+            Some(_) => Err(self.err("unexpected character")),
+            None => Err(self.err("unexpected end of line")),
+        }
+    }
+
+    fn object(&mut self, node: u32, depth: u32) -> Result<(), DecodeError> {
+        self.i += 1; // '{'
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.err("expected a key"));
+            }
+            let (ks, ke, escaped) = self.string()?;
+            let child = if node == NONE || self.trie.nodes[node as usize].children.is_empty() {
+                NONE
+            } else if escaped {
+                let mut key = core::mem::take(self.key);
+                key.clear();
+                let r = unescape_into_bytes(&self.b[ks..ke], &mut key);
+                let c = match r {
+                    Ok(()) => self.trie.walk(node, &key),
+                    Err(()) => {
+                        *self.key = key;
+                        return Err(self.err("invalid escape in key"));
+                    }
+                };
+                *self.key = key;
+                c
+            } else {
+                self.trie.walk(node, &self.b[ks..ke])
+            };
+            self.ws();
+            if self.peek() != Some(b':') {
+                return Err(self.err("expected ':'"));
+            }
+            self.i += 1;
+            self.ws();
+            self.value(child, depth + 1)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.err("expected ',' or '}'")),
+            }
+        }
+    }
+
+    /// Scan a string starting at the opening quote; returns the content range and whether
+    /// it holds escapes. Validates escapes.
+    #[inline]
+    fn string(&mut self) -> Result<(usize, usize, bool), DecodeError> {
+        self.i += 1;
+        let start = self.i;
+        let mut escaped = false;
+        loop {
+            match memchr::memchr2(b'"', b'\\', &self.b[self.i..]) {
+                None => return Err(self.err("unterminated string")),
+                Some(off) => {
+                    self.i += off;
+                    if self.b[self.i] == b'"' {
+                        let end = self.i;
+                        self.i += 1;
+                        return Ok((start, end, escaped));
+                    }
+                    escaped = true;
+                    match self.b.get(self.i + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                        Some(b'u') => {
+                            let hex = self.b.get(self.i + 2..self.i + 6);
+                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                return Err(self.err("invalid \\u escape"));
+                            }
+                            self.i += 6;
+                        }
+                        _ => return Err(self.err("invalid escape")),
+                    }
+                }
+            }
+        }
+    }
+
+    fn literal(&mut self, word: &[u8], node: u32, v: Value<'static>) -> Result<(), DecodeError> {
+        if !self.b[self.i..].starts_with(word) {
+            return Err(self.err("invalid literal"));
+        }
+        self.i += word.len();
+        if self.wants(node) {
+            self.push_scalar(node, v)?;
+        }
+        Ok(())
+    }
+
+    fn number(&mut self, node: u32) -> Result<(), DecodeError> {
+        let start = self.i;
+        let b = self.b;
+        let mut i = self.i;
+        if b[i] == b'-' {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while b.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            }
+            _ => {
+                self.i = i;
+                return Err(self.err("invalid number"));
+            }
+        }
+        let mut integral = true;
+        if b.get(i) == Some(&b'.') {
+            integral = false;
+            i += 1;
+            let d = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == d {
+                self.i = i;
+                return Err(self.err("invalid number"));
+            }
+        }
+        if matches!(b.get(i), Some(b'e' | b'E')) {
+            integral = false;
+            i += 1;
+            if matches!(b.get(i), Some(b'+' | b'-')) {
+                i += 1;
+            }
+            let d = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            if i == d {
+                self.i = i;
+                return Err(self.err("invalid number"));
+            }
+        }
+        self.i = i;
+        if !self.wants(node) {
+            return Ok(());
+        }
+        let text = &self.s[start..i];
+        let v = if integral {
+            match text.parse::<i64>() {
+                Ok(n) => Value::Int(n),
+                Err(_) => Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY)),
+            }
+        } else {
+            Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY))
+        };
+        if let Value::Float(f) = v {
+            if !f.is_finite() {
+                self.i = start;
+                return Err(self.err("number out of range"));
+            }
+        }
+        self.push_scalar(node, v)
+    }
+
+    /// Push a non-string scalar to every slot of `node` (and read it as the timestamp).
+    fn push_scalar(&mut self, node: u32, v: Value<'_>) -> Result<(), DecodeError> {
+        let n = &self.trie.nodes[node as usize];
+        if n.ts && self.ts.is_none() {
+            self.ts = Some(match v {
+                Value::Null => None,
+                v => timestamp_of(v),
+            });
+        }
+        if n.slots.is_empty() {
+            return Ok(());
+        }
+        let ok = match (n.ty, v) {
+            (_, Value::Null) | (FieldType::Any, _) => true,
+            (FieldType::Integer | FieldType::Float, v) => {
+                matches!(v, Value::Int(_) | Value::Float(_))
+            }
+            (FieldType::Boolean, v) => matches!(v, Value::Bool(_)),
+            (FieldType::Ip, _) => false,
+        };
+        if !ok {
+            return Err(DecodeError::WrongType {
+                slot: n.slots[0],
+                expected: n.ty,
+            });
+        }
+        for &s in &n.slots {
+            match v {
+                Value::Null => self.buf.push_null(s as usize),
+                Value::Bool(x) => self.buf.push_bool(s as usize, x),
+                Value::Int(x) => self.buf.push_int(s as usize, x),
+                Value::Float(x) => self.buf.push_float(s as usize, x),
+                Value::Str(x) => self.buf.push_str_copy(s as usize, x),
+            }
+        }
+        Ok(())
+    }
+
+    fn push_str(
+        &mut self,
+        node: u32,
+        start: usize,
+        end: usize,
+        escaped: bool,
+    ) -> Result<(), DecodeError> {
+        let text: &str = if escaped {
+            self.scratch.clear();
+            if unescape_into(&self.s[start..end], self.scratch).is_err() {
+                return Err(self.err("invalid \\u escape (lone surrogate)"));
+            }
+            self.scratch
+        } else {
+            &self.s[start..end]
+        };
+        let n = &self.trie.nodes[node as usize];
+        if n.ts && self.ts.is_none() {
+            self.ts = Some(timestamp_of(Value::Str(text)));
+        }
+        if n.slots.is_empty() {
+            return Ok(());
+        }
+        if !type_ok_str(n.ty, text) {
+            return Err(DecodeError::WrongType {
+                slot: n.slots[0],
+                expected: n.ty,
+            });
+        }
+        for &s in &n.slots {
+            if escaped {
+                self.buf.push_str_copy(s as usize, text);
+            } else {
+                self.buf.push_str_line(s as usize, start, end);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a string value is acceptable for a field of type `ty` (as Elasticsearch
+/// would index it).
+fn type_ok_str(ty: FieldType, s: &str) -> bool {
+    match ty {
+        FieldType::Any => true,
+        FieldType::Integer | FieldType::Float => {
+            let t = s.trim();
+            !t.is_empty() && t.parse::<f64>().is_ok_and(f64::is_finite)
+        }
+        FieldType::Ip => eqlc_runtime::cidr::parse_ip(s).is_some(),
+        FieldType::Boolean => matches!(s, "true" | "false" | ""),
+    }
+}
+
+fn hex4(b: &[u8]) -> u32 {
+    b.iter().fold(0u32, |acc, &c| {
+        acc * 16
+            + match c {
+                b'0'..=b'9' => u32::from(c - b'0'),
+                b'a'..=b'f' => u32::from(c - b'a' + 10),
+                _ => u32::from(c - b'A' + 10),
+            }
+    })
+}
+
+/// Unescape the content of a JSON string whose escapes were already validated by the
+/// scanner. `Err` on a lone surrogate.
+pub fn unescape_into(s: &str, out: &mut String) -> Result<(), ()> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match memchr::memchr(b'\\', &b[i..]) {
+            None => {
+                out.push_str(&s[i..]);
+                return Ok(());
+            }
+            Some(off) => {
+                out.push_str(&s[i..i + off]);
+                i += off;
+            }
+        }
+        let c = b.get(i + 1).copied().ok_or(())?;
+        i += 2;
+        let ch = match c {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let hi = hex4(b.get(i..i + 4).ok_or(())?);
+                i += 4;
+                if (0xD800..0xDC00).contains(&hi) {
+                    if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
+                        return Err(());
+                    }
+                    let lo = hex4(b.get(i + 2..i + 6).ok_or(())?);
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return Err(());
+                    }
+                    i += 6;
+                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)).ok_or(())?
+                } else {
+                    char::from_u32(hi).ok_or(())?
+                }
+            }
+            _ => return Err(()),
+        };
+        out.push(ch);
+    }
+    Ok(())
+}
+
+fn unescape_into_bytes(raw: &[u8], out: &mut Vec<u8>) -> Result<(), ()> {
+    // keys are short: decode through a stack-free path by reusing the String logic
+    let s = core::str::from_utf8(raw).map_err(|_| ())?;
+    let mut tmp = String::from_utf8(core::mem::take(out)).unwrap_or_default();
+    tmp.clear();
+    let r = unescape_into(s, &mut tmp);
+    *out = tmp.into_bytes();
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eqlc_runtime::Record;
+
+    fn run(fields: &[&str], line: &str) -> Result<(Vec<Vec<String>>, i64), DecodeError> {
+        run_typed(fields, &|_| FieldType::Any, line)
+    }
+
+    fn run_typed(
+        fields: &[&str],
+        types: &dyn Fn(&str) -> FieldType,
+        line: &str,
+    ) -> Result<(Vec<Vec<String>>, i64), DecodeError> {
+        let mut d = Decoder::new(FieldTrie::new(fields, types));
+        let mut buf = SlotBuf::new(fields.len());
+        let ts = d.decode(line, &mut buf)?;
+        let v = buf.view(line);
+        Ok((
+            (0..fields.len())
+                .map(|i| v.values(i).map(|x| format!("{x:?}")).collect())
+                .collect(),
+            ts,
+        ))
+    }
+
+    const TS: &str = r#""@timestamp":"2022-02-16T23:49:50.5022851Z""#;
+
+    #[test]
+    fn nested_flat_and_mixed_paths() {
+        let line = format!(
+            r#"{{{TS},"process.pid":1,"process":{{"pid":2,"parent.name":"x","parent":{{"args":["a",["b","c"],{{"o":1}}]}}}},"other":{{"deep":[1,{{"x":[]}}]}}}}"#
+        );
+        let (v, ts) = run(
+            &["process.pid", "process.parent.name", "process.parent.args"],
+            &line,
+        )
+        .unwrap();
+        assert_eq!(ts, 1_645_055_390_502_285_100);
+        assert_eq!(v[0], ["Int(1)", "Int(2)"]);
+        assert_eq!(v[1], ["Str(\"x\")"]);
+        assert_eq!(v[2], ["Str(\"a\")", "Str(\"b\")", "Str(\"c\")"]);
+    }
+
+    #[test]
+    fn arrays_of_objects_flatten() {
+        let line = format!(r#"{{{TS},"p":[{{"x":1}},{{"x":2,"y":3}}],"q":{{"x":null}}}}"#);
+        let (v, _) = run(&["p.x", "q.x", "p"], &line).unwrap();
+        assert_eq!(v[0], ["Int(1)", "Int(2)"]);
+        assert_eq!(v[1], ["Null"]);
+        assert!(v[2].is_empty()); // objects are not values
+    }
+
+    #[test]
+    fn escapes_and_unicode() {
+        let line = format!(
+            r#"{{{TS},"a":"x\"y\\z\u00e9\ud83d\ude00","b":"plain é","c\u002ed":"k","e":["\n",1.5e3,-0,true,false,null]}}"#
+        );
+        let (v, _) = run(&["a", "b", "c.d", "e"], &line).unwrap();
+        assert_eq!(v[0], ["Str(\"x\\\"y\\\\zé😀\")"]);
+        assert_eq!(v[1], ["Str(\"plain é\")"]);
+        assert_eq!(v[2], ["Str(\"k\")"]);
+        assert_eq!(
+            v[3],
+            [
+                "Str(\"\\n\")",
+                "Float(1500.0)",
+                "Int(0)",
+                "Bool(true)",
+                "Bool(false)",
+                "Null"
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        let line =
+            format!(r#"{{{TS},"a":[9223372036854775807,9223372036854775808,-12,0.25,1E2]}}"#);
+        let (v, _) = run(&["a"], &line).unwrap();
+        assert_eq!(
+            v[0],
+            [
+                "Int(9223372036854775807)",
+                "Float(9.223372036854776e18)",
+                "Int(-12)",
+                "Float(0.25)",
+                "Float(100.0)"
+            ]
+        );
+    }
+
+    #[test]
+    fn timestamps() {
+        for (t, want) in [
+            ("2022-02-16T23:49:50Z", 1_645_055_390_000_000_000),
+            ("2022-02-16T23:49:50.5Z", 1_645_055_390_500_000_000),
+            ("2022-02-16T23:49:50.123456789Z", 1_645_055_390_123_456_789),
+            ("2022-02-16T23:49:50.123+01:00", 1_645_051_790_123_000_000),
+        ] {
+            let line = format!(r#"{{"@timestamp":"{t}"}}"#);
+            assert_eq!(run(&[], &line).unwrap().1, want, "{t}");
+        }
+        // epoch millis as a number
+        assert_eq!(
+            run(&[], r#"{"@timestamp":1645055390500}"#).unwrap().1,
+            1_645_055_390_500_000_000
+        );
+        // nested spelling and first value wins
+        assert_eq!(
+            run(&[], r#"{"@timestamp":["2022-02-16T23:49:50Z","junk"]}"#)
+                .unwrap()
+                .1,
+            1_645_055_390_000_000_000
+        );
+        assert_eq!(run(&[], r#"{"a":1}"#), Err(DecodeError::MissingTimestamp));
+        assert_eq!(
+            run(&[], r#"{"@timestamp":"yesterday"}"#),
+            Err(DecodeError::BadTimestamp)
+        );
+        assert_eq!(
+            run(&[], r#"{"@timestamp":null}"#),
+            Err(DecodeError::BadTimestamp)
+        );
+        // @timestamp can also be a pack field
+        let (v, _) = run(&["@timestamp"], r#"{"@timestamp":"2022-02-16T23:49:50Z"}"#).unwrap();
+        assert_eq!(v[0], ["Str(\"2022-02-16T23:49:50Z\")"]);
+    }
+
+    #[test]
+    fn malformed_lines() {
+        let bad = [
+            "",
+            "{",
+            "}",
+            r#"{"@timestamp":"2022-02-16T23:49:50Z""#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z",}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z" "a":1}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":[1 2]}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":01}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":1.}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":-}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":tru}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":"\x"}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":"\u12"}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":"abc}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z",1:2}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z"}x"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":1e999}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","a":"\ud800"}"#,
+        ];
+        for l in bad {
+            let r = run(&["a"], l);
+            assert!(
+                matches!(r, Err(DecodeError::Syntax { .. })),
+                "{l:?} gave {r:?}"
+            );
+        }
+        assert_eq!(run(&["a"], "[1,2]"), Err(DecodeError::NotObject));
+        assert_eq!(run(&["a"], "42"), Err(DecodeError::NotObject));
+        let deep = format!("{{{TS},\"x\":{}{}}}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(run(&["a"], &deep), Err(DecodeError::TooDeep));
+        let mut d = Decoder::new(FieldTrie::new(&[], &|_| FieldType::Any));
+        let mut buf = SlotBuf::new(0);
+        assert_eq!(
+            d.decode_bytes(b"{\"a\":\"\xff\"}", &mut buf).unwrap_err(),
+            DecodeError::Utf8
+        );
+    }
+
+    #[test]
+    fn type_checks() {
+        let types = |p: &str| match p {
+            "n" => FieldType::Integer,
+            "ip" => FieldType::Ip,
+            "b" => FieldType::Boolean,
+            _ => FieldType::Any,
+        };
+        let ok = [
+            r#""n":3"#,
+            r#""n":"3""#,
+            r#""n":[1,"2.5",null]"#,
+            r#""ip":"10.0.0.1""#,
+            r#""ip":["::1","fe80::1"]"#,
+            r#""b":true"#,
+            r#""b":"false""#,
+            r#""k":1000"#,
+            r#""k":{"x":1}"#,
+        ];
+        for f in ok {
+            let line = format!("{{{TS},{f}}}");
+            assert!(
+                run_typed(&["n", "ip", "b", "k"], &types, &line).is_ok(),
+                "{line}"
+            );
+        }
+        let bad = [
+            r#""n":"three""#,
+            r#""n":true"#,
+            r#""n":{"x":1}"#,
+            r#""ip":"not-an-ip""#,
+            r#""ip":1234"#,
+            r#""b":"yes""#,
+            r#""b":1"#,
+        ];
+        for f in bad {
+            let line = format!("{{{TS},{f}}}");
+            assert!(
+                matches!(
+                    run_typed(&["n", "ip", "b", "k"], &types, &line),
+                    Err(DecodeError::WrongType { .. })
+                ),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn reuse_clears_previous_values() {
+        let mut d = Decoder::new(FieldTrie::new(&["a"], &|_| FieldType::Any));
+        let mut buf = SlotBuf::new(1);
+        let l1 = format!(r#"{{{TS},"a":"x\ty"}}"#);
+        d.decode(&l1, &mut buf).unwrap();
+        let l2 = format!(r#"{{{TS},"b":"z"}}"#);
+        d.decode(&l2, &mut buf).unwrap();
+        assert_eq!(buf.view(&l2).values(0).count(), 0);
+    }
+}

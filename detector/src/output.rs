@@ -1,0 +1,421 @@
+//! Alert output: Elastic Security–shaped NDJSON, or a compact table for people.
+//!
+//! NDJSON alerts use the flat dotted keys of Elastic's `.alerts-security.alerts-*`
+//! documents:
+//!
+//! ```text
+//! {"@timestamp":"…",                       detection time = time of the last matched event
+//!  "event.kind":"signal",
+//!  "kibana.alert.uuid":"…",                 deterministic (rule id + matched handles/times)
+//!  "kibana.alert.status":"active", "kibana.alert.workflow_status":"open",
+//!  "kibana.alert.original_time":"…",        time of the first matched event
+//!  "kibana.alert.severity":"medium", "kibana.alert.risk_score":47,
+//!  "kibana.alert.reason":"…",
+//!  "kibana.alert.rule.rule_id":"…", "kibana.alert.rule.name":"…", "kibana.alert.rule.type":"eql",
+//!  "kibana.alert.rule.severity":"…", "kibana.alert.rule.risk_score":47,
+//!  "kibana.alert.rule.tags":[…], "kibana.alert.rule.threat":[{framework, tactic, technique}],
+//!  "kibana.alert.group.id":"…",             sequences and samples only
+//!  "eqlc.events":[{…raw source…}, …]}       matched source documents, in stage order,
+//!                                           embedded byte for byte; `null` for a
+//!                                           missing-event stage or a line no longer held
+//! ```
+
+use std::io::{self, Write};
+
+use eqlc_runtime::meta::RuleMeta;
+use eqlc_runtime::time::format_rfc3339;
+use eqlc_runtime::{Event, EventRef, Value};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One JSON alert per line.
+    Ndjson,
+    /// A readable block per alert.
+    Table,
+}
+
+/// Append `s` as a JSON string literal.
+pub fn json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let b = s.as_bytes();
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let esc: &[u8] = match c {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0..=0x1f => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&b[start..i]);
+        if esc.is_empty() {
+            let _ = write!(out, "\\u{c:04x}");
+        } else {
+            out.extend_from_slice(esc);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&b[start..]);
+    out.push(b'"');
+}
+
+fn ts_str(out: &mut Vec<u8>, ns: i64) {
+    let mut s = String::with_capacity(32);
+    let _ = format_rfc3339(ns, &mut s);
+    json_str(out, &s);
+}
+
+/// FNV-1a over `bytes`, from `h`.
+fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A deterministic alert id: a UUID (version 8, "custom") hashed from the rule id and the
+/// matched events' handles and timestamps.
+pub fn alert_uuid(rule_id: &str, events: &[Option<EventRef>]) -> String {
+    let mut a = fnv(0xcbf2_9ce4_8422_2325, rule_id.as_bytes());
+    let mut b = fnv(0x84222325_cbf29ce4, rule_id.as_bytes());
+    for e in events {
+        let (h, t) = e.map_or((u64::MAX, i64::MIN), |e| (e.handle, e.ts));
+        for (x, seed) in [(&mut a, 0u8), (&mut b, 1u8)] {
+            *x = fnv(*x, &[seed]);
+            *x = fnv(*x, &h.to_le_bytes());
+            *x = fnv(*x, &t.to_le_bytes());
+        }
+    }
+    // mix
+    let a = a ^ (b.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let b = b ^ (a.rotate_left(17)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    let hi = (a & 0xffff_ffff_ffff_0fff) | 0x8000; // version 8
+    let lo = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000; // variant 10
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xffff,
+        hi & 0xffff,
+        lo >> 48,
+        lo & 0xffff_ffff_ffff
+    )
+}
+
+/// One matched event, as the output sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct MatchedEvent<'a> {
+    /// The reference given to the pack (`None`: missing-event placeholder).
+    pub event: Option<EventRef>,
+    /// The raw line, if still held.
+    pub raw: Option<&'a [u8]>,
+}
+
+/// First string-ish value of `path` across `docs`, as text.
+fn first_text(docs: &[serde_json::Value], path: &str) -> Option<String> {
+    for d in docs {
+        let mut out = None;
+        d.field_values(path, &mut |v| {
+            if out.is_none() {
+                out = match v {
+                    Value::Str(s) => Some(s.to_string()),
+                    Value::Int(i) => Some(i.to_string()),
+                    Value::Float(f) => Some(f.to_string()),
+                    Value::Bool(b) => Some(b.to_string()),
+                    Value::Null => None,
+                }
+            }
+        });
+        if out.is_some() {
+            return out;
+        }
+    }
+    None
+}
+
+fn all_text(d: &serde_json::Value, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    d.field_values(path, &mut |v| match v {
+        Value::Str(s) => out.push(s.to_string()),
+        Value::Int(i) => out.push(i.to_string()),
+        Value::Float(f) => out.push(f.to_string()),
+        Value::Bool(b) => out.push(b.to_string()),
+        Value::Null => {}
+    });
+    out
+}
+
+fn parse_docs(events: &[MatchedEvent<'_>]) -> Vec<serde_json::Value> {
+    events
+        .iter()
+        .filter_map(|e| e.raw)
+        .filter_map(|r| serde_json::from_slice(r).ok())
+        .collect()
+}
+
+/// The `kibana.alert.reason` text, in the style of Elastic's EQL rule reasons.
+pub fn reason(meta: &RuleMeta, docs: &[serde_json::Value]) -> String {
+    let category = first_text(
+        docs.get(docs.len().wrapping_sub(1))
+            .map_or(&[], core::slice::from_ref),
+        "event.category",
+    )
+    .unwrap_or_else(|| "event".into());
+    let mut s = format!("{category} event");
+    if let Some(p) = first_text(docs, "process.name") {
+        s.push_str(&format!(" with process {p}"));
+    }
+    if let Some(p) = first_text(docs, "process.parent.name") {
+        s.push_str(&format!(", parent process {p}"));
+    }
+    if let Some(ip) = first_text(docs, "destination.ip") {
+        match first_text(docs, "destination.port") {
+            Some(port) => s.push_str(&format!(", destination {ip}:{port}")),
+            None => s.push_str(&format!(", destination {ip}")),
+        }
+    }
+    if let Some(u) = first_text(docs, "user.name") {
+        s.push_str(&format!(", by {u}"));
+    }
+    if let Some(h) = first_text(docs, "host.name") {
+        s.push_str(&format!(" on {h}"));
+    }
+    s.push_str(&format!(
+        " created {} alert {}.",
+        meta.severity.as_str(),
+        meta.name
+    ));
+    s
+}
+
+fn threat(out: &mut Vec<u8>, meta: &RuleMeta) {
+    out.push(b'[');
+    for (i, t) in meta.threat.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"framework\":");
+        json_str(out, t.framework);
+        out.extend_from_slice(b",\"tactic\":{\"id\":");
+        json_str(out, t.tactic.id);
+        out.extend_from_slice(b",\"name\":");
+        json_str(out, t.tactic.name);
+        out.extend_from_slice(b",\"reference\":");
+        json_str(out, t.tactic.reference);
+        out.extend_from_slice(b"},\"technique\":[");
+        for (j, te) in t.techniques.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"id\":");
+            json_str(out, te.id);
+            out.extend_from_slice(b",\"name\":");
+            json_str(out, te.name);
+            out.extend_from_slice(b",\"reference\":");
+            json_str(out, te.reference);
+            out.extend_from_slice(b",\"subtechnique\":[");
+            for (k, st) in te.subtechniques.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                out.extend_from_slice(b"{\"id\":");
+                json_str(out, st.id);
+                out.extend_from_slice(b",\"name\":");
+                json_str(out, st.name);
+                out.extend_from_slice(b",\"reference\":");
+                json_str(out, st.reference);
+                out.push(b'}');
+            }
+            out.extend_from_slice(b"]}");
+        }
+        out.extend_from_slice(b"]}");
+    }
+    out.push(b']');
+}
+
+/// Append one NDJSON alert (with its newline) to `out`.
+pub fn write_ndjson(
+    out: &mut Vec<u8>,
+    meta: &RuleMeta,
+    events: &[MatchedEvent<'_>],
+    refs: &[Option<EventRef>],
+    group_id: Option<u64>,
+) {
+    let docs = parse_docs(events);
+    let last = refs.iter().rev().flatten().next().map_or(0, |e| e.ts);
+    let first = refs.iter().flatten().next().map_or(last, |e| e.ts);
+    out.extend_from_slice(b"{\"@timestamp\":");
+    ts_str(out, last);
+    out.extend_from_slice(b",\"event.kind\":\"signal\",\"kibana.alert.uuid\":");
+    json_str(out, &alert_uuid(meta.rule_id, refs));
+    out.extend_from_slice(
+        b",\"kibana.alert.status\":\"active\",\"kibana.alert.workflow_status\":\"open\"",
+    );
+    out.extend_from_slice(b",\"kibana.alert.original_time\":");
+    ts_str(out, first);
+    out.extend_from_slice(b",\"kibana.alert.severity\":");
+    json_str(out, meta.severity.as_str());
+    let _ = write!(out, ",\"kibana.alert.risk_score\":{}", meta.risk_score);
+    out.extend_from_slice(b",\"kibana.alert.reason\":");
+    json_str(out, &reason(meta, &docs));
+    out.extend_from_slice(b",\"kibana.alert.rule.rule_id\":");
+    json_str(out, meta.rule_id);
+    out.extend_from_slice(b",\"kibana.alert.rule.name\":");
+    json_str(out, meta.name);
+    out.extend_from_slice(b",\"kibana.alert.rule.type\":\"eql\",\"kibana.alert.rule.severity\":");
+    json_str(out, meta.severity.as_str());
+    let _ = write!(out, ",\"kibana.alert.rule.risk_score\":{}", meta.risk_score);
+    out.extend_from_slice(b",\"kibana.alert.rule.tags\":[");
+    for (i, t) in meta.tags.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, t);
+    }
+    out.extend_from_slice(b"],\"kibana.alert.rule.threat\":");
+    threat(out, meta);
+    if let Some(g) = group_id {
+        let _ = write!(out, ",\"kibana.alert.group.id\":\"{g:016x}\"");
+    }
+    out.extend_from_slice(b",\"eqlc.events\":[");
+    for (i, e) in events.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match e.raw {
+            Some(r) => out.extend_from_slice(r),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+    out.extend_from_slice(b"]}\n");
+}
+
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Append one human-readable alert block to `out`.
+pub fn write_table(
+    out: &mut Vec<u8>,
+    meta: &RuleMeta,
+    events: &[MatchedEvent<'_>],
+    refs: &[Option<EventRef>],
+) {
+    let docs = parse_docs(events);
+    let last = refs.iter().rev().flatten().next().map_or(0, |e| e.ts);
+    let mut t = String::new();
+    let _ = format_rfc3339(last, &mut t);
+    let _ = writeln!(
+        out,
+        "{t}  {:<8} {}  [{}]",
+        meta.severity.as_str().to_uppercase(),
+        meta.name,
+        meta.rule_id
+    );
+    let host = first_text(&docs, "host.name").unwrap_or_else(|| "?".into());
+    match first_text(&docs, "host.id") {
+        Some(id) => {
+            let _ = writeln!(out, "    host     {host} ({id})");
+        }
+        None => {
+            let _ = writeln!(out, "    host     {host}");
+        }
+    }
+    // process chain from the first event that names a process
+    if let Some(d) = docs
+        .iter()
+        .find(|d| first_text(core::slice::from_ref(*d), "process.name").is_some())
+    {
+        let one = core::slice::from_ref(d);
+        let parent = first_text(one, "process.parent.name");
+        let name = first_text(one, "process.name").unwrap_or_default();
+        let args = all_text(d, "process.args");
+        let cmd = if args.is_empty() {
+            name.clone()
+        } else {
+            args.join(" ")
+        };
+        let user = first_text(one, "user.name");
+        let pid = first_text(one, "process.pid");
+        let mut line = String::new();
+        if let Some(p) = parent {
+            line.push_str(&p);
+            line.push_str(" → ");
+        }
+        line.push_str(&clip(&cmd, 160));
+        let mut extra = Vec::new();
+        if let Some(p) = pid {
+            extra.push(format!("pid {p}"));
+        }
+        if let Some(u) = user {
+            extra.push(format!("user {u}"));
+        }
+        if !extra.is_empty() {
+            line.push_str(&format!("  [{}]", extra.join(", ")));
+        }
+        let _ = writeln!(out, "    process  {line}");
+    }
+    if let Some(ip) = first_text(&docs, "destination.ip") {
+        match first_text(&docs, "destination.port") {
+            Some(p) if ip.contains(':') => {
+                let _ = writeln!(out, "    dest     [{ip}]:{p}");
+            }
+            Some(p) => {
+                let _ = writeln!(out, "    dest     {ip}:{p}");
+            }
+            None => {
+                let _ = writeln!(out, "    dest     {ip}");
+            }
+        }
+    }
+    let missing = events.iter().filter(|e| e.raw.is_none()).count();
+    let _ = writeln!(
+        out,
+        "    events   {}{}",
+        events.len(),
+        if missing > 0 {
+            format!(" ({missing} without source)")
+        } else {
+            String::new()
+        }
+    );
+    out.push(b'\n');
+}
+
+/// Write `buf` to `w` and flush (alerts should reach a pipe reader promptly).
+pub fn emit<W: Write>(w: &mut W, buf: &[u8]) -> io::Result<()> {
+    w.write_all(buf)?;
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_strings_escape() {
+        let mut v = Vec::new();
+        json_str(&mut v, "a\"b\\c\nd\u{1}é");
+        assert_eq!(String::from_utf8(v).unwrap(), r#""a\"b\\c\nd\u0001é""#);
+    }
+
+    #[test]
+    fn uuids_are_deterministic_and_distinct() {
+        let e = |h, ts| Some(EventRef { handle: h, ts });
+        let a = alert_uuid("r", &[e(1, 10), e(2, 20)]);
+        assert_eq!(a, alert_uuid("r", &[e(1, 10), e(2, 20)]));
+        assert_ne!(a, alert_uuid("r", &[e(1, 10), e(3, 20)]));
+        assert_ne!(a, alert_uuid("s", &[e(1, 10), e(2, 20)]));
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "8");
+    }
+}

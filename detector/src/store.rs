@@ -1,0 +1,191 @@
+//! [`LineStore`]: the raw text of recent events, by handle, for alert output.
+//!
+//! A pack reports matched events as [`EventRef`](eqlc_runtime::EventRef) handles only;
+//! the detector gives every event it feeds the next handle (0, 1, 2, ... in feed order)
+//! and keeps its line here, so a sequence alert can embed the source documents of every
+//! stage. The store is a circular byte log with a fixed budget (`--keep-bytes`): each
+//! line is stored contiguously, the oldest lines are overwritten first. An alert whose
+//! event has been overwritten already (a partial that waited longer than the budget
+//! covers) embeds a placeholder instead, and the loss is counted
+//! ([`LineStore::lost`]) and reported in the summary — never silent.
+//!
+//! Bound: the byte budget. With a budget of `B` bytes and events of `L` bytes on average,
+//! the store covers the last `B / L` events; the default (64 MiB) covers about 65,000
+//! events of 1 KB, i.e. any sequence whose first event is at most that many events older
+//! than its last. Growth is lazy (up to the budget) and allocation-free afterwards.
+
+use std::collections::VecDeque;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    len: u32,
+}
+
+/// A circular store of the most recent event lines, addressed by consecutive handles.
+#[derive(Debug)]
+pub struct LineStore {
+    buf: Vec<u8>,
+    cap: usize,
+    head: usize,
+    /// Entries of handles `first .. first + entries.len()`.
+    entries: VecDeque<Entry>,
+    first: u64,
+    lost: u64,
+    overwritten: u64,
+}
+
+impl LineStore {
+    /// A store with a budget of `cap_bytes` (at least 1 KiB).
+    pub fn new(cap_bytes: usize) -> LineStore {
+        let cap = cap_bytes.clamp(1024, u32::MAX as usize);
+        LineStore {
+            buf: Vec::new(),
+            cap,
+            head: 0,
+            entries: VecDeque::new(),
+            first: 0,
+            lost: 0,
+            overwritten: 0,
+        }
+    }
+
+    /// The handle the next [`LineStore::push`] will get.
+    pub fn next_handle(&self) -> u64 {
+        self.first + self.entries.len() as u64
+    }
+
+    /// Store `line` and return its handle. A line longer than the budget is not kept (its
+    /// handle still advances).
+    pub fn push(&mut self, line: &[u8]) -> u64 {
+        let h = self.next_handle();
+        let len = line.len();
+        if len > self.cap {
+            // cannot hold it: forget everything before it to keep handles consecutive
+            self.drop_front(self.entries.len());
+            self.first = h + 1;
+            self.overwritten += 1;
+            return h;
+        }
+        if self.head + len > self.cap {
+            // wrap: the previous lap's entries still ahead of head go first
+            let old_head = self.head;
+            while let Some(e) = self.entries.front() {
+                if (e.start as usize) >= old_head {
+                    self.drop_front(1);
+                } else {
+                    break;
+                }
+            }
+            self.head = 0;
+        }
+        let (lo, hi) = (self.head, self.head + len);
+        while let Some(e) = self.entries.front() {
+            let s = e.start as usize;
+            // entries ahead of head belong to the previous lap
+            if s >= lo && s < hi.max(lo + 1) {
+                self.drop_front(1);
+            } else {
+                break;
+            }
+        }
+        if self.buf.len() < hi {
+            self.buf
+                .resize(hi.max((self.buf.len() * 2).min(self.cap)), 0);
+        }
+        self.buf[lo..hi].copy_from_slice(line);
+        self.entries.push_back(Entry {
+            start: lo as u32,
+            len: len as u32,
+        });
+        self.head = hi;
+        h
+    }
+
+    fn drop_front(&mut self, n: usize) {
+        for _ in 0..n {
+            if self.entries.pop_front().is_some() {
+                self.first += 1;
+                self.overwritten += 1;
+            }
+        }
+    }
+
+    /// The line of `handle`, if still held.
+    pub fn get(&self, handle: u64) -> Option<&[u8]> {
+        let i = handle.checked_sub(self.first)?;
+        let e = self.entries.get(usize::try_from(i).ok()?)?;
+        Some(&self.buf[e.start as usize..(e.start + e.len) as usize])
+    }
+
+    /// Like [`LineStore::get`], counting a miss in [`LineStore::lost`].
+    pub fn get_counted(&mut self, handle: u64) -> Option<&[u8]> {
+        if self.get(handle).is_none() {
+            self.lost += 1;
+            return None;
+        }
+        self.get(handle)
+    }
+
+    /// Alert events whose line was no longer held.
+    pub fn lost(&self) -> u64 {
+        self.lost
+    }
+
+    /// Lines overwritten so far (normal operation; only [`LineStore::lost`] matters).
+    pub fn overwritten(&self) -> u64 {
+        self.overwritten
+    }
+
+    /// Number of lines held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no line is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_recent_lines_within_budget() {
+        let mut s = LineStore::new(1024);
+        let mut hs = Vec::new();
+        for i in 0..1000u32 {
+            let line = format!("line-{i:04}-{}", "x".repeat((i % 50) as usize));
+            let h = s.push(line.as_bytes());
+            assert_eq!(h, u64::from(i));
+            hs.push(line);
+            // every held line is intact, the newest is always held
+            assert_eq!(s.get(h), Some(hs[i as usize].as_bytes()));
+            let held: usize = (s.first..s.next_handle())
+                .map(|h| s.get(h).unwrap().len())
+                .sum();
+            assert!(held <= 1024);
+            for h2 in s.first..s.next_handle() {
+                assert_eq!(s.get(h2), Some(hs[h2 as usize].as_bytes()), "{h2} at {i}");
+            }
+        }
+        assert!(s.get(0).is_none());
+        assert!(s.len() > 10);
+        assert!(s.buf.len() <= 1024);
+        assert!(s.get_counted(0).is_none());
+        assert_eq!(s.lost(), 1);
+    }
+
+    #[test]
+    fn oversize_line_is_not_kept() {
+        let mut s = LineStore::new(1024);
+        assert_eq!(s.push(b"a"), 0);
+        assert_eq!(s.push(&[b'x'; 2000]), 1);
+        assert_eq!(s.push(b"b"), 2);
+        assert!(s.get(0).is_none());
+        assert!(s.get(1).is_none());
+        assert_eq!(s.get(2), Some(&b"b"[..]));
+    }
+}
