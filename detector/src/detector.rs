@@ -218,13 +218,8 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         };
         let decoder = Decoder::new(FieldTrie::new(fields, &types));
         let keep = opts.keep_bytes.max(opts.max_line_bytes + 1);
-        let reorder = (opts.reorder_window_ns > 0).then(|| {
-            Reorder::new(
-                opts.reorder_window_ns,
-                opts.reorder_max_events,
-                fields.len(),
-            )
-        });
+        let reorder = (opts.reorder_window_ns > 0)
+            .then(|| Reorder::new(opts.reorder_window_ns, opts.reorder_max_events));
         Detector {
             sink: Sink {
                 out,
@@ -357,7 +352,7 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
                 }
             },
             Some(r) => {
-                let res = r.insert(raw, &mut self.decoder, self.last_ts);
+                let res = r.insert(raw, &mut self.decoder, &mut self.slots, self.last_ts);
                 match res {
                     Err(Some(e)) => self.bad(e),
                     Err(None) => self.straggler(0),
@@ -373,10 +368,13 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
             return;
         };
         while let Some(idx) = r.pop_due(all) {
-            let (line, slots, ts) = r.get(idx);
-            self.last_ts = Some(ts);
-            run_event(&mut self.pack, &mut self.sink, slots, line, ts);
-            self.stats.events += 1;
+            let (line, ts) = r.get(idx);
+            // decoded successfully when inserted: the same text decodes the same way
+            if self.decoder.decode(line, &mut self.slots).is_ok() {
+                self.last_ts = Some(ts);
+                run_event(&mut self.pack, &mut self.sink, &self.slots, line, ts);
+                self.stats.events += 1;
+            }
             r.free(idx);
         }
     }

@@ -6,8 +6,10 @@
 //! is a *straggler*: it is counted and dropped (the pack requires ascending time, and
 //! sequence state that has moved on cannot be rewound).
 //!
-//! Entries (line text + decoded slots) live in a pool and are reused, so the buffer
-//! allocates nothing once it has reached its working size.
+//! Entries (line text) live in a pool and are reused, so the buffer allocates nothing
+//! once it has reached its working size. A held line is decoded twice (once to validate
+//! it and read its time, once when released), which costs one extra decode per event
+//! only when a window is set, and keeps one `SlotBuf` for the whole detector.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -18,17 +20,27 @@ use crate::decode::{DecodeError, Decoder};
 
 struct Entry {
     line: String,
-    slots: SlotBuf,
     ts: i64,
+}
+
+/// Free entries are kept by capacity class (`capacity = 2^class` bytes), so a line
+/// reuses an entry that already fits it and entries are not regrown in steady state.
+const CLASSES: usize = 32;
+
+fn class_for_len(len: usize) -> usize {
+    len.max(64).next_power_of_two().trailing_zeros() as usize
+}
+
+fn class_of_capacity(cap: usize) -> usize {
+    (usize::BITS - 1 - cap.max(1).leading_zeros()) as usize
 }
 
 /// The reorder buffer.
 pub struct Reorder {
     window: i64,
     max_events: usize,
-    n_slots: usize,
     pool: Vec<Entry>,
-    free: Vec<usize>,
+    free: Vec<Vec<usize>>,
     heap: BinaryHeap<Reverse<(i64, u64, usize)>>,
     arrival: u64,
     newest: Option<i64>,
@@ -36,53 +48,56 @@ pub struct Reorder {
 
 impl Reorder {
     /// A buffer holding events for `window_ns` of event time, at most `max_events`.
-    pub fn new(window_ns: i64, max_events: usize, n_slots: usize) -> Reorder {
+    pub fn new(window_ns: i64, max_events: usize) -> Reorder {
         Reorder {
             window: window_ns.max(0),
             max_events: max_events.max(1),
-            n_slots,
             pool: Vec::new(),
-            free: Vec::new(),
+            free: (0..CLASSES).map(|_| Vec::new()).collect(),
             heap: BinaryHeap::new(),
             arrival: 0,
             newest: None,
         }
     }
 
-    /// Decode `raw` into a pooled entry and hold it. `Err(Some(e))`: a bad line;
-    /// `Err(None)`: a straggler (older than `released`, the newest released time).
+    fn take_entry(&mut self, len: usize) -> usize {
+        let c = class_for_len(len);
+        for k in c..CLASSES {
+            if let Some(i) = self.free[k].pop() {
+                return i;
+            }
+        }
+        self.pool.push(Entry {
+            line: String::with_capacity(1 << c),
+            ts: 0,
+        });
+        let n = self.pool.len();
+        for f in &mut self.free {
+            if f.capacity() < n {
+                f.reserve(n - f.len());
+            }
+        }
+        n - 1
+    }
+
+    /// Decode `raw` (into `slots`, to validate it and read its time) and hold a copy.
+    /// `Err(Some(e))`: a bad line; `Err(None)`: a straggler (older than `released`, the
+    /// newest time already released). The entry is decoded again when released.
     pub fn insert(
         &mut self,
         raw: &[u8],
         decoder: &mut Decoder,
+        slots: &mut SlotBuf,
         released: Option<i64>,
     ) -> Result<(), Option<DecodeError>> {
-        let text = core::str::from_utf8(raw).map_err(|_| Some(DecodeError::Utf8))?;
-        let idx = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.pool.push(Entry {
-                    line: String::new(),
-                    slots: SlotBuf::new(self.n_slots),
-                    ts: 0,
-                });
-                self.pool.len() - 1
-            }
-        };
+        let (text, ts) = decoder.decode_bytes(raw, slots).map_err(Some)?;
+        if released.is_some_and(|r| ts < r) {
+            return Err(None);
+        }
+        let idx = self.take_entry(text.len());
         let e = &mut self.pool[idx];
         e.line.clear();
         e.line.push_str(text);
-        let ts = match decoder.decode(&e.line, &mut e.slots) {
-            Ok(ts) => ts,
-            Err(err) => {
-                self.free.push(idx);
-                return Err(Some(err));
-            }
-        };
-        if released.is_some_and(|r| ts < r) {
-            self.free.push(idx);
-            return Err(None);
-        }
         e.ts = ts;
         self.heap.push(Reverse((ts, self.arrival, idx)));
         self.arrival += 1;
@@ -106,15 +121,16 @@ impl Reorder {
         }
     }
 
-    /// Line, slots and time of a held entry.
-    pub fn get(&self, idx: usize) -> (&str, &SlotBuf, i64) {
+    /// Line and time of a held entry.
+    pub fn get(&self, idx: usize) -> (&str, i64) {
         let e = &self.pool[idx];
-        (&e.line, &e.slots, e.ts)
+        (&e.line, e.ts)
     }
 
     /// Return an entry to the pool.
     pub fn free(&mut self, idx: usize) {
-        self.free.push(idx);
+        let k = class_of_capacity(self.pool[idx].line.capacity()).min(CLASSES - 1);
+        self.free[k].push(idx);
     }
 
     /// Number of events held.
