@@ -1,1 +1,11 @@
-//! Benchmarks of eqlc (see benches/).
+//! Shared pieces of the eqlc benchmarks (the benchmarks themselves are in `benches/`).
+//!
+//! * [`stream`] — a deterministic generated Linux event stream (the detector's generator),
+//!   as NDJSON lines and pre-decoded slot buffers.
+//! * [`handwritten`] — the seed rule written by hand in plain Rust: the baseline the
+//!   generated matcher is measured against.
+//! * [`alloc`] — a counting global allocator for allocations-per-event figures.
+
+pub mod alloc;
+pub mod handwritten;
+pub mod stream;

@@ -1,0 +1,87 @@
+//! `seed_match` and `seed_stream`: the seed rule, compiled by eqlc, beside a hand-written
+#![allow(missing_docs)] // criterion_group! generates undocumented items
+//! Rust matcher of the same rule over the same pre-decoded events.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use eqlc_benches::handwritten::{HandMatcher, Slots};
+use eqlc_benches::stream::{decode, ndjson, Decoded};
+use eqlc_rules::Bundled;
+use eqlc_runtime::{EventRef, RulePack};
+
+#[global_allocator]
+static ALLOC: eqlc_benches::alloc::Counting = eqlc_benches::alloc::Counting;
+
+fn run_generated(pack: &mut Bundled, events: &[Decoded]) -> u64 {
+    let mut n = 0u64;
+    for (i, e) in events.iter().enumerate() {
+        let view = e.slots.view("");
+        pack.on_event(
+            &view,
+            EventRef {
+                handle: i as u64,
+                ts: e.ts,
+            },
+            &mut |_| n += 1,
+        );
+    }
+    n
+}
+
+fn run_hand(m: &mut HandMatcher, slots: &Slots, events: &[Decoded]) -> u64 {
+    let mut n = 0u64;
+    for (i, e) in events.iter().enumerate() {
+        let view = e.slots.view("");
+        if m.on_event(&view, slots, e.ts, i as u64).is_some() {
+            n += 1;
+        }
+    }
+    n
+}
+
+fn seed(c: &mut Criterion) {
+    let fields = Bundled::new().fields();
+    let events = decode(&ndjson(20_000, 40, 7), fields);
+    let slots = Slots::new(fields);
+
+    // Both matchers must agree before their times mean anything.
+    let gen_alerts = run_generated(&mut Bundled::new(), &events);
+    let hand_alerts = run_hand(&mut HandMatcher::default(), &slots, &events);
+    assert_eq!(
+        gen_alerts, hand_alerts,
+        "generated and hand-written matchers disagree"
+    );
+    assert!(gen_alerts >= 40, "the planted shells alert ({gen_alerts})");
+
+    // Allocations per event after warm-up (must be 0 for the generated matcher).
+    let mut pack = Bundled::new();
+    run_generated(&mut pack, &events);
+    let before = eqlc_benches::alloc::allocations();
+    run_generated(&mut pack, &events);
+    let per_event = (eqlc_benches::alloc::allocations() - before) as f64 / events.len() as f64;
+    println!("seed_match: allocations per event (generated, warm): {per_event}");
+
+    let mut g = c.benchmark_group("seed_match");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("eqlc_generated", |b| {
+        let mut pack = Bundled::new();
+        b.iter(|| black_box(run_generated(&mut pack, &events)))
+    });
+    g.bench_function("baseline_handwritten", |b| {
+        let mut m = HandMatcher::default();
+        b.iter(|| black_box(run_hand(&mut m, &slots, &events)))
+    });
+    g.finish();
+
+    // A larger stream with many hosts and entities.
+    let big = decode(&ndjson(100_000, 200, 11), fields);
+    let mut g = c.benchmark_group("seed_stream");
+    g.throughput(Throughput::Elements(big.len() as u64));
+    g.bench_function("eqlc_generated", |b| {
+        let mut pack = Bundled::new();
+        b.iter(|| black_box(run_generated(&mut pack, &big)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, seed);
+criterion_main!(benches);
