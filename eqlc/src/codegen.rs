@@ -92,8 +92,20 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
 
                 /// A pack whose sequence rules keep at most `capacity` pending join keys
                 /// each (the oldest is evicted, and counted, when full).
-                #[allow(unused_variables)]
                 pub fn with_capacity(capacity: usize) -> Self {
+                    Self::with_options(capacity, usize::MAX, 1)
+                }
+
+                /// [`Self::with_capacity`], plus the knobs of `sample` rules (the
+                /// Elasticsearch API's `size` and `max_samples_per_key`): each sample rule
+                /// emits at most `sample_size` samples, at most `max_samples_per_key` per
+                /// join key (and tracks at most `capacity` keys).
+                #[allow(unused_variables)]
+                pub fn with_options(
+                    capacity: usize,
+                    sample_size: usize,
+                    max_samples_per_key: usize,
+                ) -> Self {
                     Self { #(#state_inits,)* }
                 }
             }
@@ -187,7 +199,7 @@ impl RuleGen<'_> {
             items.push(quote! {
                 #(#statics)*
                 #[inline]
-                #[allow(clippy::all)]
+                #[allow(clippy::all, unused_parens, unreachable_code)]
                 fn #fname<R: __rt::Record + ?Sized>(rec: &R) -> bool {
                     #body
                 }
@@ -198,18 +210,18 @@ impl RuleGen<'_> {
         let lim_field = format_ident!("lim{}", ri);
         let has_lim = limiter.is_some();
         if let Some(l) = &limiter {
-            state_fields.push(quote! { #lim_field: __rt::Limiter });
+            state_fields.push(quote! { #lim_field: #rt::pipes::Limiter });
             state_inits.push(quote! { #lim_field: #l });
         }
         // How one result is reported: through the limiter when there are pipes.
-        let emit = |events: TokenStream, group: TokenStream| -> TokenStream {
+        let emit = |events: TokenStream, group: TokenStream, key: TokenStream| -> TokenStream {
             if has_lim {
                 quote! {
-                    self.#lim_field.offer(#ri, #events, #group, out);
+                    self.#lim_field.offer_keyed(#ri, #events, #group, #key, out);
                 }
             } else {
                 quote! {
-                    out(__rt::Alert { rule: #ri, events: #events, group_id: #group });
+                    out(__rt::Alert { rule: #ri, events: #events, group_id: #group, key: #key });
                 }
             }
         };
@@ -220,7 +232,11 @@ impl RuleGen<'_> {
         match &self.rule.kind {
             RuleKind::Event => {
                 let f0 = self.filter_fn(0);
-                let e = emit(quote! { &[::core::option::Option::Some(ev)] }, quote! { None });
+                let e = emit(
+                    quote! { &[::core::option::Option::Some(ev)] },
+                    quote! { ::core::option::Option::None },
+                    quote! { ::core::option::Option::None },
+                );
                 on_event.push(quote! {
                     if #f0(rec) {
                         #e
@@ -261,6 +277,7 @@ impl RuleGen<'_> {
                 let e = emit(
                     quote! { m.events },
                     quote! { ::core::option::Option::Some(__rt::group_id(#rule_id, m.events)) },
+                    quote! { ::core::option::Option::Some(m.key) },
                 );
                 on_event.push(quote! {
                     {
@@ -289,13 +306,26 @@ impl RuleGen<'_> {
             }
             RuleKind::Sample => {
                 let smp = format_ident!("smp{}", ri);
-                let nf = self.rule.filters.len();
+                let spec = format_ident!("__EQLC_R{}_SAMPLE", ri);
+                let filters = 0..self.rule.filters.len();
+                let nkeys = self.rule.filters.first().map_or(0, |f| f.keys.len());
+                items.push(quote! {
+                    static #spec: #rt::sample::SampleSpec = #rt::sample::SampleSpec {
+                        filters: &[#(#filters),*],
+                        keys: #nkeys,
+                    };
+                });
                 let input = self.stage_input(items);
                 state_fields.push(quote! { #smp: #rt::sample::SampleEngine });
-                state_inits.push(quote! { #smp: #rt::sample::SampleEngine::new(#nf, capacity) });
+                state_inits.push(quote! {
+                    #smp: #rt::sample::SampleEngine::new(
+                        &#spec, capacity, sample_size, max_samples_per_key,
+                    )
+                });
                 let e = emit(
                     quote! { m.events },
                     quote! { ::core::option::Option::Some(__rt::group_id(#rule_id, m.events)) },
+                    quote! { ::core::option::Option::Some(m.key) },
                 );
                 on_event.push(quote! {
                     {
@@ -315,7 +345,7 @@ impl RuleGen<'_> {
                     },
                 );
                 stats.push(quote! {
-                    let st = self.#smp.stats();
+                    let st: __rt::PackStats = self.#smp.stats().into();
                     s.evictions += st.evictions;
                     s.pending += st.pending;
                 });
@@ -496,7 +526,10 @@ impl PredGen<'_> {
             TextTest::Contains { s, fold: false } => quote! { s.contains(#s) },
             TextTest::Contains { s, fold: true } => quote! { __rt::contains_fold(s, #s) },
             TextTest::Glob { p, fold } => quote! { __rt::glob(s, #p, #fold) },
-            TextTest::Set { values, fold: false } => {
+            TextTest::Set {
+                values,
+                fold: false,
+            } => {
                 let name = self.fresh("SET");
                 self.statics.push(quote! {
                     static #name: __rt::StrSet = __rt::StrSet::new(&[#(#values),*]);
@@ -575,7 +608,8 @@ pub(crate) fn literal_tokens(lit: &Literal) -> TokenStream {
 
 fn cidr_tokens(c: &eqlc_runtime::cidr::Cidr) -> TokenStream {
     let src = format!("__rt::{}", c.to_tokens());
-    src.parse().expect("Cidr::to_tokens gives a valid expression")
+    src.parse()
+        .expect("Cidr::to_tokens gives a valid expression")
 }
 
 /// A span-less identifier (for tests and tools).

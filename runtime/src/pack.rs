@@ -2,6 +2,7 @@
 
 use crate::meta::RuleMeta;
 use crate::record::Record;
+use crate::sequence::Key;
 
 /// A reference to one event, as given by the caller: an opaque handle (for example the
 /// event's sequence number in the input, used to find its source text again) and its
@@ -25,6 +26,9 @@ pub struct Alert<'a> {
     /// For sequences and samples: a deterministic id shared by the events of this match
     /// (derived from the rule, the join key and the matched events).
     pub group_id: Option<u64>,
+    /// For sequences and samples: the join-key tuple the events matched under (`None`
+    /// for event queries; an empty tuple without `by`).
+    pub key: Option<Key<'a>>,
 }
 
 /// Counters a pack keeps.
@@ -50,7 +54,12 @@ pub trait RulePack {
     /// Metadata of every rule, indexed by [`Alert::rule`].
     fn rules(&self) -> &'static [RuleMeta];
     /// Match one event.
-    fn on_event<R: Record + ?Sized>(&mut self, rec: &R, ev: EventRef, out: &mut dyn FnMut(Alert<'_>));
+    fn on_event<R: Record + ?Sized>(
+        &mut self,
+        rec: &R,
+        ev: EventRef,
+        out: &mut dyn FnMut(Alert<'_>),
+    );
     /// End of input: emit every result still held back.
     fn flush(&mut self, out: &mut dyn FnMut(Alert<'_>));
     /// Counters summed over all rules.

@@ -11,6 +11,7 @@
 use std::collections::VecDeque;
 
 use crate::pack::{Alert, EventRef};
+use crate::sequence::Key;
 
 /// One pipe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,6 +161,7 @@ struct HeldAlert {
     rule: usize,
     events: Vec<Option<EventRef>>,
     group_id: Option<u64>,
+    key: Option<Vec<u8>>,
 }
 
 /// `head`/`tail` pipes over the alerts of one rule. Alerts that pass only `head`s are
@@ -186,17 +188,31 @@ impl Limiter {
         group_id: Option<u64>,
         out: &mut dyn FnMut(Alert<'_>),
     ) {
+        self.offer_keyed(rule, events, group_id, None, out);
+    }
+
+    /// [`Limiter::offer`] for a result with a join key (sequences, samples).
+    pub fn offer_keyed(
+        &mut self,
+        rule: usize,
+        events: &[Option<EventRef>],
+        group_id: Option<u64>,
+        key: Option<Key<'_>>,
+        out: &mut dyn FnMut(Alert<'_>),
+    ) {
         match self.chain.decide() {
             Decision::Drop => {}
             Decision::Emit => out(Alert {
                 rule,
                 events,
                 group_id,
+                key,
             }),
             Decision::Buffer => self.chain.buffer(HeldAlert {
                 rule,
                 events: events.to_vec(),
                 group_id,
+                key: key.map(|k| k.as_bytes().to_vec()),
             }),
         }
     }
@@ -213,6 +229,7 @@ impl Limiter {
                 rule: h.rule,
                 events: &h.events,
                 group_id: h.group_id,
+                key: h.key.as_deref().map(Key::new),
             })
         });
     }
