@@ -667,7 +667,7 @@ fn hex4(b: &[u8]) -> u32 {
 
 /// Unescape the content of a JSON string whose escapes were already validated by the
 /// scanner. `Err` on a lone surrogate.
-pub fn unescape_into(s: &str, out: &mut String) -> Result<(), ()> {
+fn unescape_into(s: &str, out: &mut String) -> Result<(), ()> {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {

@@ -135,7 +135,7 @@ impl Rng {
         Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
     }
     /// Next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -144,11 +144,11 @@ impl Rng {
     }
     /// Uniform in `0..n` (`n > 0`).
     pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.next()) * u128::from(n.max(1))) >> 64) as u64
+        ((u128::from(self.next_u64()) * u128::from(n.max(1))) >> 64) as u64
     }
     /// Uniform in `[0, 1)`.
     pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
     /// One element of `xs`.
     pub fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
@@ -212,6 +212,15 @@ struct Proc {
     start: i64,
     parent: Option<Box<Proc>>,
 }
+
+const CWDS: &[&str] = &[
+    "/",
+    "/root",
+    "/home/ubuntu",
+    "/srv/app",
+    "/var/www/html",
+    "/tmp",
+];
 
 const USERS: &[(u32, &str)] = &[
     (0, "root"),
@@ -550,7 +559,7 @@ impl<'t> Gen<'t> {
             };
             let role = r.pick(&["web", "db", "worker", "build", "bastion", "cache"]);
             hosts.push(Host {
-                id: format!("{:016x}{:016x}", r.next(), r.next()),
+                id: format!("{:016x}{:016x}", r.next_u64(), r.next_u64()),
                 name: format!("{role}-{i:03}"),
                 os,
                 family,
@@ -559,11 +568,11 @@ impl<'t> Gen<'t> {
                 ip: private_ip(&mut r),
                 agent: format!(
                     "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-                    r.next() as u32,
-                    r.next() as u16,
+                    r.next_u64() as u32,
+                    r.next_u64() as u16,
                     r.below(0xfff),
                     r.below(0xfff),
-                    r.next() & 0xffff_ffff_ffff
+                    r.next_u64() & 0xffff_ffff_ffff
                 ),
                 procs: Vec::new(),
                 next_pid: 1000 + r.below(20_000) as u32,
@@ -609,14 +618,7 @@ impl<'t> Gen<'t> {
             name: name.to_string(),
             exe: exe.to_string(),
             args,
-            cwd: *self.r.pick(&[
-                "/",
-                "/root",
-                "/home/ubuntu",
-                "/srv/app",
-                "/var/www/html",
-                "/tmp",
-            ]),
+            cwd: CWDS[self.r.below(CWDS.len() as u64) as usize],
             user,
             start: t,
             parent: parent.map(|mut p| {

@@ -134,7 +134,7 @@ static EXCLUDED: [Cidr; 4] = [
     Cidr::v6(1, 128),
 ];
 
-fn strs<'r, R: Record + ?Sized>(r: &'r R, slot: usize) -> impl Iterator<Item = &'r str> + Clone {
+fn strs<R: Record + ?Sized>(r: &R, slot: usize) -> impl Iterator<Item = &str> + Clone {
     r.values(slot).filter_map(Value::as_str)
 }
 

