@@ -154,6 +154,10 @@ fn schema_of(es: &Path, ds: &data::DataSet) -> Schema {
             data::dynamic_fields(&doc, &mut dynamic);
         }
     }
+    for (path, ty) in ds.extra_types {
+        s.insert(*path, es_field_type(ty));
+        mapped.push(path.to_string());
+    }
     for (path, ty) in dynamic {
         if !mapped.contains(&path) {
             s.insert(path, es_field_type(&ty));
@@ -408,6 +412,7 @@ impl Gen {
         };
         let mut good: Vec<RuleSource> = Vec::new();
         let mut rows = String::new();
+        let mut event = serde_json::Map::new();
         for (section, expr, expected, na) in &tests {
             let method = method_syntax(expr);
             let na = na.clone().or_else(|| {
@@ -441,30 +446,48 @@ impl Gen {
             } else {
                 "UnitKind::Check".into()
             };
-            let (index, error) = if na.is_some() {
-                ("None".to_string(), "None".to_string())
-            } else {
-                let r = rule(&format!("{pack_name}_{}", good.len()), &rule_text);
-                match r.check() {
-                    Ok(_) => {
-                        good.push(r);
-                        (format!("Some({})", good.len() - 1), "None".to_string())
-                    }
-                    Err(e) => ("None".to_string(), format!("Some({e:?})")),
+            // Two rules per expectation: as written (the planner folds it), and with
+            // its first literal read from the test event (generated code evaluates it).
+            let mut variants = vec![(rule_text.clone(), "folded")];
+            if na.is_none() {
+                let field = format!("u.v{}", event.len());
+                if let Some((e2, value)) = fieldize(&rule_text, &field) {
+                    event.insert(field[2..].to_string(), value);
+                    variants.push((e2, "from a field"));
                 }
-            };
-            writeln!(
-                rows,
-                "    UnitCase {{ file: {file:?}, section: {section:?}, expression: {expr:?}, \
-                 rule: {rule_text:?}, expected: {exp_text:?}, file_expected: {file_expected:?}, \
-                 kind: {kind}, rule_index: {index}, error: {error}, run: {} }},",
-                if index == "None" {
+            }
+            for (rule_text, how) in variants {
+                let (index, error) = if na.is_some() {
+                    ("None".to_string(), "None".to_string())
+                } else {
+                    let r = rule(&format!("{pack_name}_{}", good.len()), &rule_text);
+                    match r.check() {
+                        Ok(_) => {
+                            good.push(r);
+                            (format!("Some({})", good.len() - 1), "None".to_string())
+                        }
+                        Err(e) => ("None".to_string(), format!("Some({e:?})")),
+                    }
+                };
+                let run = if index == "None" {
                     "None".to_string()
                 } else {
-                    format!("Some(crate::run_unit::<{pack_name}::Pack>)")
+                    format!(
+                        "Some(|| crate::run_unit({pack_name}::Pack::new(), {pack_name}::EVENT))"
+                    )
+                };
+                writeln!(
+                    rows,
+                    "    UnitCase {{ file: {file:?}, section: {section:?}, expression: {expr:?}, \
+                     how: {how:?}, rule: {rule_text:?}, expected: {exp_text:?}, \
+                     file_expected: {file_expected:?}, kind: {kind}, rule_index: {index}, \
+                     error: {error}, run: {run} }},"
+                )
+                .unwrap();
+                if na.is_some() {
+                    break;
                 }
-            )
-            .unwrap();
+            }
         }
         for (section, expr) in &failures {
             let rule_text = format!("any where ({expr}) == null");
@@ -473,7 +496,8 @@ impl Gen {
             writeln!(
                 rows,
                 "    UnitCase {{ file: {file:?}, section: {section:?}, expression: {expr:?}, \
-                 rule: {rule_text:?}, expected: \"compile error\", file_expected: \"compile error\", \
+                 how: \"folded\", rule: {rule_text:?}, expected: \"compile error\", \
+                 file_expected: \"compile error\", \
                  kind: UnitKind::MustFail {{ compiled: {compiled} }}, rule_index: None, error: None, run: None }},"
             )
             .unwrap();
@@ -484,9 +508,12 @@ impl Gen {
             &opts("Pack", &format!("Unit checks of {file}.")),
         ) {
             Ok(tokens) => {
+                let json = serde_json::json!({ "u": event }).to_string();
                 writeln!(
                     self.items,
-                    "/// Unit checks of `{file}`.\npub mod {pack_name} {{"
+                    "/// Unit checks of `{file}`.\n#[allow(clippy::all)]\npub mod {pack_name} {{\n\
+                     /// The test event: the literals the rules read from fields.\n\
+                     pub const EVENT: &str = {json:?};"
                 )
                 .unwrap();
                 self.items.push_str(&pretty(&tokens));
@@ -525,4 +552,87 @@ fn conflict_of(expr: &str) -> Option<(&'static str, &'static str)> {
         }
         _ => None,
     }
+}
+
+/// The first string or number literal of a rule, replaced by the field `field`:
+/// `(rewritten rule, the literal's value as JSON)`; `None` when there is none. Turns a
+/// constant expression into one over an event field, so that the check runs through
+/// generated code and the runtime instead of the planner's constant folding.
+fn fieldize(rule: &str, field: &str) -> Option<(String, serde_json::Value)> {
+    // Skip `any where (`.
+    let skip = rule.find('(').map_or(0, |p| p + 1);
+    let b = rule.as_bytes();
+    let mut i = skip;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'"' {
+            if rule[i..].starts_with("\"\"\"") {
+                let end = rule[i + 3..].find("\"\"\"")? + i + 3;
+                let value = rule[i + 3..end].to_string();
+                let rest = &rule[end + 3..];
+                return Some((format!("{}{field}{rest}", &rule[..i]), value.into()));
+            }
+            let body = &rule[i + 1..];
+            let mut value = String::new();
+            let mut it = body.char_indices();
+            let end = loop {
+                let (off, ch) = it.next()?;
+                match ch {
+                    '"' => break i + 1 + off + 1,
+                    '\\' => match it.next()?.1 {
+                        'n' => value.push('\n'),
+                        'r' => value.push('\r'),
+                        't' => value.push('\t'),
+                        'u' => {
+                            let mut hex = String::new();
+                            for (_, h) in it.by_ref() {
+                                match h {
+                                    '{' => {}
+                                    '}' => break,
+                                    h => hex.push(h),
+                                }
+                            }
+                            value.push(char::from_u32(u32::from_str_radix(&hex, 16).ok()?)?);
+                        }
+                        other => value.push(other),
+                    },
+                    other => value.push(other),
+                }
+            };
+            return Some((
+                format!("{}{field}{}", &rule[..i], &rule[end..]),
+                value.into(),
+            ));
+        }
+        let prev_ident = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if c.is_ascii_digit() && !prev_ident {
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+                j += 1;
+            }
+            if j < b.len() && (b[j] == b'e' || b[j] == b'E') {
+                j += 1;
+                if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+                    j += 1;
+                }
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+            }
+            let text = &rule[i..j];
+            let value: serde_json::Value = match text.parse::<i64>() {
+                Ok(n) => n.into(),
+                Err(_) => text.parse::<f64>().ok()?.into(),
+            };
+            return Some((format!("{}{field}{}", &rule[..i], &rule[j..]), value));
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+    }
+    None
 }
