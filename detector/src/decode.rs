@@ -202,8 +202,9 @@ impl FieldTrie {
 
     #[inline]
     fn child(&self, node: u32, seg: &[u8]) -> Option<u32> {
+        let first = seg.first().copied();
         for (s, c) in &self.nodes[node as usize].children {
-            if s.len() == seg.len() && **s == *seg {
+            if s.len() == seg.len() && s.first().copied() == first && **s == *seg {
                 return Some(*c);
             }
         }
@@ -455,6 +456,21 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let start = self.i;
         let mut escaped = false;
+        // short strings (most keys and values) without the memchr set-up cost
+        let b = self.b;
+        let lim = (start + 24).min(b.len());
+        let mut j = start;
+        while j < lim {
+            match b[j] {
+                b'"' => {
+                    self.i = j + 1;
+                    return Ok((start, j, false));
+                }
+                b'\\' => break,
+                _ => j += 1,
+            }
+        }
+        self.i = j;
         loop {
             match memchr::memchr2(b'"', b'\\', &self.b[self.i..]) {
                 None => return Err(self.err("unterminated string")),
