@@ -296,6 +296,12 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
     if progress {
         eprint!("\r\x1b[K");
     }
+    let broken_pipe = det
+        .output_error()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
+    if signal != 0 || broken_pipe {
+        det.discard_partial_line();
+    }
     let result = det.finish();
     let elapsed = start.elapsed();
     let stats = det.stats();

@@ -279,6 +279,14 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         }
     }
 
+    /// Forget a partial line carried from the last chunk (input interrupted mid-line:
+    /// the rest of that line will never come, so it is neither processed nor counted as
+    /// bad).
+    pub fn discard_partial_line(&mut self) {
+        self.carry.clear();
+        self.skipping = false;
+    }
+
     /// Feed a chunk of NDJSON input (lines may span chunks).
     pub fn feed(&mut self, mut bytes: &[u8]) {
         let max = self.opts.max_line_bytes;

@@ -54,3 +54,10 @@ impl NewPack for handpack::SeedPack {
         handpack::SeedPack::with_capacity(capacity)
     }
 }
+
+#[cfg(feature = "bundled")]
+impl NewPack for eqlc_rules::Bundled {
+    fn with_capacity(capacity: usize) -> Self {
+        eqlc_rules::Bundled::with_capacity(capacity)
+    }
+}
