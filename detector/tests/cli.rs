@@ -282,7 +282,7 @@ fn exit_codes() {
 }
 
 #[test]
-fn sigterm_flushes_alerts_prints_summary_and_exits_143() {
+fn sigterm_and_sigint_flush_alerts_print_summary_and_exit_143_130() {
     // With a one-hour reorder window nothing is released before the end of input; stdin
     // stays open, so only the signal ends the run: every alert must still come out.
     let input = std::fs::read(concat!(
@@ -290,42 +290,46 @@ fn sigterm_flushes_alerts_prints_summary_and_exits_143() {
         "/samples/sample.ndjson"
     ))
     .unwrap();
-    let mut child = Command::new(BIN)
-        .args(["--reorder-window", "1h", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(&input).unwrap();
-    stdin.flush().unwrap();
-    // wait until the detector has consumed the input (the pipe is drained)
-    std::thread::sleep(Duration::from_millis(1500));
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut stdout = Vec::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_end(&mut stdout)
-        .unwrap();
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let code = child.wait().unwrap().code();
-    drop(stdin);
-    assert_eq!(code, Some(143), "{stderr}");
-    assert_eq!(alert_set(&stdout).len(), 13, "{stderr}");
-    assert!(stderr.contains("2000 events"), "{stderr}");
+    for (sig, want) in [("-TERM", 143), ("-INT", 130)] {
+        let mut child = Command::new(BIN)
+            .args(["--reorder-window", "1h", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(&input).unwrap();
+        stdin.flush().unwrap();
+        // write_all returned: all but a pipe buffer's worth has been read; let the
+        // detector drain the rest
+        std::thread::sleep(Duration::from_millis(1500));
+        let status = Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let mut stdout = Vec::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_end(&mut stdout)
+            .unwrap();
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        let code = child.wait().unwrap().code();
+        drop(stdin);
+        assert_eq!(code, Some(want), "{sig}: {stderr}");
+        assert_eq!(alert_set(&stdout).len(), 13, "{sig}: {stderr}");
+        assert!(stderr.contains("2000 events"), "{sig}: {stderr}");
+        assert!(stderr.contains("bad lines: 0"), "{sig}: {stderr}");
+    }
 }
 
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
