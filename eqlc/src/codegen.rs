@@ -199,7 +199,7 @@ impl RuleGen<'_> {
             items.push(quote! {
                 #(#statics)*
                 #[inline]
-                #[allow(clippy::all, unused_parens, unreachable_code)]
+                #[allow(clippy::all, unused_parens, unreachable_code, unused_variables)]
                 fn #fname<R: __rt::Record + ?Sized>(rec: &R) -> bool {
                     #body
                 }
@@ -399,7 +399,7 @@ impl RuleGen<'_> {
                 fn matches(&self, f: usize) -> bool {
                     f < 128 && self.mask & (1u128 << f) != 0
                 }
-                #[allow(unreachable_patterns)]
+                #[allow(unreachable_patterns, unreachable_code, unused_variables)]
                 fn key_values(&self, f: usize, k: usize, out: &mut dyn FnMut(__rt::Value<'_>)) {
                     let slot: usize = match (f, k) {
                         #(#key_arms)*
@@ -615,4 +615,83 @@ fn cidr_tokens(c: &eqlc_runtime::cidr::Cidr) -> TokenStream {
 /// A span-less identifier (for tests and tools).
 pub fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::{compile_pack, RuleSource};
+    use crate::rule_meta::RuleInfo;
+
+    fn generate(query: &str) -> String {
+        let src = RuleSource {
+            info: RuleInfo {
+                name: "t".into(),
+                rule_id: "t".into(),
+                ..RuleInfo::default()
+            },
+            query: query.into(),
+            category_field: None,
+            file: None,
+        };
+        let opts = GenOptions {
+            runtime: quote!(::eqlc_runtime),
+            vis: quote!(pub),
+            name: ident("Pack"),
+            doc: "t".into(),
+        };
+        compile_pack(&[src], &opts)
+            .expect("compiles")
+            .to_string()
+            .replace(' ', "")
+    }
+
+    /// The pack struct lives outside the `const _` block where `__rt` is in scope: its
+    /// limiter field must name the runtime by its path (a `| head` rule did not compile).
+    #[test]
+    fn limiter_field_uses_the_runtime_path() {
+        let code = generate("process where true | head 2");
+        let strukt = &code[..code.find("const_:()").expect("const block")];
+        assert!(
+            strukt.contains("lim0:::eqlc_runtime::pipes::Limiter"),
+            "{strukt}"
+        );
+        assert!(!strukt.contains("__rt"), "{strukt}");
+    }
+
+    /// Sample rules build their engine from a static `SampleSpec` and the API knobs given
+    /// to `with_options` (`size`, `max_samples_per_key`).
+    #[test]
+    fn sample_rules_take_size_and_max_samples_per_key() {
+        let code = generate("sample by host [any where true] [any where false]");
+        assert!(
+            code.contains("sample::SampleSpec{filters:&[0usize,1usize],keys:1usize"),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                "SampleEngine::new(&__EQLC_R0_SAMPLE,capacity,sample_size,max_samples_per_key"
+            ),
+            "{code}"
+        );
+        assert!(
+            code.contains(
+                "pubfnwith_options(capacity:usize,sample_size:usize,max_samples_per_key:usize"
+            ),
+            "{code}"
+        );
+    }
+
+    /// Sequence and sample alerts carry the join key; event alerts do not.
+    #[test]
+    fn alerts_carry_the_join_key() {
+        let seq = generate("sequence by host [any where true] [any where true] | tail 1");
+        assert!(seq.contains("offer_keyed(0usize,m.events"), "{seq}");
+        assert!(
+            seq.contains("::core::option::Option::Some(m.key),out"),
+            "{seq}"
+        );
+        let ev = generate("any where true");
+        assert!(ev.contains("key:::core::option::Option::None"), "{ev}");
+    }
 }

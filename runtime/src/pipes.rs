@@ -287,6 +287,43 @@ mod tests {
         assert!(!t.is_done());
     }
 
+    /// The join key of an alert survives a `tail` (the alert is copied and released at
+    /// flush).
+    #[test]
+    fn keys_survive_tail() {
+        let mut bytes = Vec::new();
+        crate::sequence::encode_value(crate::Value::Str("h1"), &mut bytes);
+        crate::sequence::encode_value(crate::Value::Int(7), &mut bytes);
+        let ev = Some(EventRef { handle: 1, ts: 0 });
+        let mut l = Limiter::new(&[Pipe::Tail(1)]);
+        l.offer_keyed(
+            0,
+            &[ev],
+            None,
+            Some(Key::new(&bytes)),
+            &mut |_| unreachable!(),
+        );
+        let mut got = Vec::new();
+        l.flush(&mut |a| {
+            got.push(
+                a.key
+                    .map(|k| k.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>()),
+            )
+        });
+        assert_eq!(
+            got,
+            vec![Some(vec!["Str(\"h1\")".to_string(), "Int(7)".to_string()])]
+        );
+        // Without pipes-only heads the key is passed through as is; `offer` means no key.
+        let mut h = Limiter::new(&[Pipe::Head(5)]);
+        let mut keys = Vec::new();
+        h.offer_keyed(0, &[ev], None, Some(Key::new(&bytes)), &mut |a| {
+            keys.push(a.key.map(|k| k.len()))
+        });
+        h.offer(0, &[ev], None, &mut |a| keys.push(a.key.map(|k| k.len())));
+        assert_eq!(keys, vec![Some(2), None]);
+    }
+
     #[test]
     fn limiter_alerts() {
         let ev = |h| Some(EventRef { handle: h, ts: 0 });
