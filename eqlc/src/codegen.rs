@@ -184,7 +184,7 @@ impl RuleGen<'_> {
                 prefix: format!("__EQLC_R{}_F{}", ri, fi),
                 statics: Vec::new(),
                 counter: 0,
-                fields: &self.fields,
+                fields: self.fields,
             };
             let cat = f.category.as_ref().map(|c| {
                 let slot = self.rule.category_slot;
