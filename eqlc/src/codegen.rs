@@ -41,6 +41,9 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
     let nfields = plan.fields.len();
     let metas = infos.iter().map(|i| i.to_tokens(rt));
     let nrules = infos.len();
+    let new_doc = format!(
+        "A pack whose sequence and sample rules keep at most {DEFAULT_CAPACITY} pending join keys each."
+    );
 
     let mut items = Vec::new();
     let mut state_fields = Vec::new();
@@ -84,8 +87,7 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
             #(#items)*
 
             impl #name {
-                /// A pack whose sequence rules keep at most
-                #[doc = concat!(stringify!(#DEFAULT_CAPACITY), " pending join keys each.")]
+                #[doc = #new_doc]
                 pub fn new() -> Self {
                     Self::with_capacity(#DEFAULT_CAPACITY)
                 }
