@@ -186,13 +186,14 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
         } => {
             let a = expr(x, fields, g);
             let joined = patterns.join("|");
-            let translated = match eqlc_runtime::regex::lucene_to_rust_regex(&joined, *case_insensitive) {
-                Ok(t) => t,
-                Err(m) => {
-                    let m = format!("invalid regular expression `{joined}`: {m}");
-                    return quote! { ::core::compile_error!(#m) };
-                }
-            };
+            let translated =
+                match eqlc_runtime::regex::lucene_to_rust_regex(&joined, *case_insensitive) {
+                    Ok(t) => t,
+                    Err(m) => {
+                        let m = format!("invalid regular expression `{joined}`: {m}");
+                        return quote! { ::core::compile_error!(#m) };
+                    }
+                };
             let name = g.add_static("RE", |name| {
                 quote! { static #name: __rt::LazyRegex = __rt::LazyRegex::new(#translated); }
             });
@@ -225,7 +226,9 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
         } => {
             let a: Vec<TokenStream> = args.iter().map(|x| expr(x, fields, g)).collect();
             let arg = |i: usize| -> TokenStream {
-                a.get(i).cloned().unwrap_or_else(|| quote! { __rt::Val::Null })
+                a.get(i)
+                    .cloned()
+                    .unwrap_or_else(|| quote! { __rt::Val::Null })
             };
             match func {
                 Func::Add | Func::Subtract | Func::Multiply | Func::Divide | Func::Modulo => {

@@ -194,7 +194,8 @@ pub fn plan_pack(queries: &[&ir::Query]) -> Result<PackPlan, Vec<(usize, PlanErr
     for q in queries {
         all.push(q.category_field.path.clone());
         for st in q.stages() {
-            st.condition.for_each_field(&mut |f| all.push(f.path.clone()));
+            st.condition
+                .for_each_field(&mut |f| all.push(f.path.clone()));
             all.extend(st.keys.iter().map(|k| k.path.clone()));
         }
     }
@@ -528,7 +529,10 @@ pub fn classify(pattern: &str, fold_case: bool) -> TextTest {
     }
     let stars = p.matches('*').count();
     if stars == 0 {
-        return TextTest::Exact { s: p, fold: fold_case };
+        return TextTest::Exact {
+            s: p,
+            fold: fold_case,
+        };
     }
     if p.chars().all(|c| c == '*') {
         return TextTest::AnyString;
