@@ -39,8 +39,11 @@ pub struct Case {
     /// Compile errors, when the query did not compile.
     pub error: Option<&'static str>,
     /// Runs the case's pack over a data set (with `size` and `max_samples_per_key`).
-    pub run: Option<fn(&Loaded, usize, usize) -> Vec<Hit>>,
+    pub run: Option<CaseRunner>,
 }
+
+/// Runs a case's pack over a data set, with `size` and `max_samples_per_key`.
+pub type CaseRunner = fn(&Loaded, usize, usize) -> Vec<Hit>;
 
 /// What kind of unit check a [`UnitCase`] is.
 #[derive(Debug, Clone, Copy)]
@@ -383,7 +386,7 @@ fn compare(case: &Case, hits: &[Hit]) -> Result<(), String> {
     let cap = usize::try_from(case.size.max(0)).unwrap_or(usize::MAX);
     let hits = &hits[..hits.len().min(cap)];
     let ids: Vec<i64> = hits.iter().flat_map(|h| h.ids.iter().copied()).collect();
-    let ok_ids = case.expected.iter().any(|e| *e == ids.as_slice());
+    let ok_ids = case.expected.contains(&ids.as_slice());
     let keys: Vec<String> = hits
         .iter()
         .flat_map(|h| h.key.clone().unwrap_or_default())
