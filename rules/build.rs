@@ -2,7 +2,5 @@
 //! read, but on stable Rust only a build script can watch a folder for new files.
 
 fn main() {
-    for dir in ["linux"] {
-        println!("cargo:rerun-if-changed={dir}");
-    }
+    println!("cargo:rerun-if-changed=linux");
 }
