@@ -18,3 +18,20 @@ fn elasticsearch_qa_suite() {
     println!("{text}");
     assert!(report.ok(), "conformance failures:\n{text}");
 }
+
+/// The loader's custom date formats (`@timestamp_pretty` of the sample indices).
+#[test]
+fn custom_date_formats() {
+    use eqlc_conformance::data::parse_date_format;
+    assert_eq!(
+        parse_date_format("17-12-2022", "dd-MM-yyyy"),
+        Some(1_671_235_200_000)
+    );
+    assert_eq!(
+        parse_date_format("2022-12-17", "yyyy-MM-dd"),
+        Some(1_671_235_200_000)
+    );
+    assert_eq!(parse_date_format("1970-01-01", "yyyy-MM-dd"), Some(0));
+    assert_eq!(parse_date_format("2022-12-17", "dd-MM-yyyy"), None);
+    assert_eq!(parse_date_format("x", "dd-MM-yyyy||yyyy-MM-dd"), None);
+}
