@@ -239,22 +239,28 @@ impl Slots {
     }
 }
 
+/// The filter of one stage: category, optimised condition, join-key slots.
+fn filter(st: &ir::Stage, slots: &mut Slots, errs: &mut Vec<PlanError>) -> Filter {
+    Filter {
+        category: match &st.category {
+            ir::Category::Any => None,
+            ir::Category::Named(n) => Some(n.clone()),
+        },
+        pred: optimize(lower(&st.condition, slots, errs)),
+        keys: st
+            .keys
+            .iter()
+            .map(|k| (slots.slot(&k.path), k.optional))
+            .collect(),
+    }
+}
+
 fn plan_rule(q: &ir::Query, slots: &mut Slots, errs: &mut Vec<PlanError>) -> RulePlan {
     let category_slot = slots.slot(&q.category_field.path);
     let mut filters = Vec::new();
+    // Identical stage filters of a sequence share one index (evaluated once per event).
     let mut filter_of = |st: &ir::Stage, slots: &mut Slots, errs: &mut Vec<PlanError>| {
-        let f = Filter {
-            category: match &st.category {
-                ir::Category::Any => None,
-                ir::Category::Named(n) => Some(n.clone()),
-            },
-            pred: optimize(lower(&st.condition, slots, errs)),
-            keys: st
-                .keys
-                .iter()
-                .map(|k| (slots.slot(&k.path), k.optional))
-                .collect(),
-        };
+        let f = filter(st, slots, errs);
         if let Some(i) = filters.iter().position(|g| *g == f) {
             i
         } else {
@@ -286,18 +292,7 @@ fn plan_rule(q: &ir::Query, slots: &mut Slots, errs: &mut Vec<PlanError>) -> Rul
             // Sample filters stay one per stage even when identical: each takes its
             // own event.
             for st in &s.stages {
-                filters.push(Filter {
-                    category: match &st.category {
-                        ir::Category::Any => None,
-                        ir::Category::Named(n) => Some(n.clone()),
-                    },
-                    pred: optimize(lower(&st.condition, slots, errs)),
-                    keys: st
-                        .keys
-                        .iter()
-                        .map(|k| (slots.slot(&k.path), k.optional))
-                        .collect(),
-                });
+                filters.push(filter(st, slots, errs));
             }
             RuleKind::Sample
         }
