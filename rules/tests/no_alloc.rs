@@ -2,36 +2,10 @@
 //! allocator watches a long stream (benign events, near misses and full reverse-shell
 //! sequences over many hosts and entities) fed through `SlotBuf` and the pack.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use eqlc_rules::Bundled;
 use eqlc_sdk::runtime::{EventRef, RulePack, SlotBuf};
+use eqlc_test_support::{thread_allocations, Counting};
 use serde_json::{json, Value};
-
-struct Counting;
-
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
-// SAFETY: defers every call to `System`, which upholds the `GlobalAlloc` contract; the
-// counter is a relaxed atomic increment with no other effect.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` with `layout` (see `alloc`).
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: `ptr`/`layout` come from `System` (see `alloc`).
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -101,9 +75,9 @@ fn zero_allocations_per_event_after_warm_up() {
     };
     // Warm-up: every key and buffer has been seen once.
     feed(0..20_000, &mut pack, &mut buf);
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = thread_allocations();
     feed(20_000..40_000, &mut pack, &mut buf);
-    let after = ALLOCS.load(Ordering::Relaxed);
+    let after = thread_allocations();
     // One alert per (host, entity) pair per cycle: event 1 then event 2 of each group of 4.
     assert_eq!(alerts, 10_000, "every planted shell alerts once");
     assert_eq!(

@@ -2,42 +2,16 @@
 //! stream over many keys (more than the capacity, so entries are evicted and expire;
 //! multi-valued keys, `until`, missing-event stages with held candidates) must not
 //! allocate. A counting global allocator is installed for this test binary only.
-//!
-//! A `GlobalAlloc` impl is `unsafe` by definition; this test binary only forwards to
-//! `System`.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
 use eqlc_runtime::sequence::{SequenceEngine, SequenceSpec, StageInput, StageSpec};
 use eqlc_runtime::{EventRef, Value};
-
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use eqlc_test_support::Counting;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
 fn allocs() -> u64 {
-    ALLOCS.with(|c| c.get())
+    eqlc_test_support::thread_allocations()
 }
 
 /// One synthetic event: passes filters in `mask` (bit f = filter f); key field 0 holds

@@ -1,12 +1,7 @@
 //! Steady-state zero-allocation checks for `SlotBuf` and the matching primitives. A
 //! counting global allocator is installed for this test binary only.
-//!
-//! A `GlobalAlloc` impl is `unsafe` by definition; this test binary is the only place in
-//! the crate that needs it, and it just forwards to `System`.
-#![allow(unsafe_code)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+use eqlc_test_support::Counting;
 
 use eqlc_runtime::cidr::{cidr_match_str, Cidr};
 use eqlc_runtime::text::{
@@ -15,34 +10,12 @@ use eqlc_runtime::text::{
 use eqlc_runtime::time::parse_rfc3339;
 use eqlc_runtime::{Record, SlotBuf, Value};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCS: Cell<u64> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCS.with(|c| c.set(c.get() + 1));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
 /// Allocations made by `f` on this thread.
 fn allocs_in(f: impl FnOnce()) -> u64 {
-    let before = ALLOCS.with(|c| c.get());
-    f();
-    ALLOCS.with(|c| c.get()) - before
+    eqlc_test_support::allocations_in(f)
 }
 
 const LINE: &str = r#"{"@timestamp":"2022-02-16T23:49:50.5022851Z","process":{"name":"cmd.exe","args":["/c","whoami"]},"source":{"ip":"10.1.2.3"}}"#;
