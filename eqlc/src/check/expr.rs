@@ -114,17 +114,21 @@ impl Checker<'_> {
                     None if f.optional => {
                         Some(mk(ExprKind::Literal(Literal::Null), Type::Null, span))
                     }
-                    // Unmapped plain field: unknown type (the schema may be incomplete).
-                    None => Some(mk(
-                        ExprKind::Field(ir::Field {
-                            path,
-                            optional: false,
-                            ty: FieldType::Unknown,
-                            span: f.span.clone(),
-                        }),
-                        Type::Any,
-                        span,
-                    )),
+                    // Unmapped plain field: unknown type (the schema may be incomplete),
+                    // with a warning and the closest schema field as a suggestion.
+                    None => {
+                        self.unknown_field(&path, &f.span);
+                        Some(mk(
+                            ExprKind::Field(ir::Field {
+                                path,
+                                optional: false,
+                                ty: FieldType::Unknown,
+                                span: f.span.clone(),
+                            }),
+                            Type::Any,
+                            span,
+                        ))
+                    }
                 }
             }
             ast::ExprKind::Paren(x) => self.expr(x),
@@ -332,6 +336,23 @@ impl Checker<'_> {
         } else {
             x
         })
+    }
+
+    /// Warn about a field the schema does not have (strict checking is the caller's
+    /// choice: the field is still accepted, with unknown type).
+    fn unknown_field(&mut self, path: &str, span: &Span) {
+        let Some(schema) = &self.opts.schema else {
+            return;
+        };
+        let mut d =
+            Diagnostic::warning(span.clone(), format!("field `{path}` is not in the schema"));
+        d = match super::suggest::closest(path, schema.iter().map(|(p, _)| p)) {
+            Some(c) => d.with_help(format!("did you mean `{c}`?")),
+            None => d.with_help(
+                "fields outside the schema are read with the type they have in each event",
+            ),
+        };
+        self.diags.push(d);
     }
 
     /// A type mismatch between a field typed by the schema and a constant is only a

@@ -26,8 +26,11 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         5..=8 => 2,
         _ => 3,
     };
+    let len = w.chars().count();
     candidates
         .into_iter()
+        // The distance is at least the difference in length: skip far candidates cheaply.
+        .filter(|c| c.len().abs_diff(len) <= limit + c.len().saturating_sub(c.chars().count()))
         .map(|c| (edit_distance(&w, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
