@@ -346,6 +346,9 @@ impl<'a> Parser<'a> {
     }
 
     fn value(&mut self, node: u32, depth: u32) -> Result<(), DecodeError> {
+        if node == NONE {
+            return self.skip_value(depth);
+        }
         if depth > MAX_DEPTH {
             return Err(DecodeError::TooDeep);
         }
@@ -453,49 +456,141 @@ impl<'a> Parser<'a> {
     /// it holds escapes. Validates escapes.
     #[inline]
     fn string(&mut self) -> Result<(usize, usize, bool), DecodeError> {
-        self.i += 1;
-        let start = self.i;
-        let mut escaped = false;
-        // short strings (most keys and values) without the memchr set-up cost
         let b = self.b;
-        let lim = (start + 24).min(b.len());
-        let mut j = start;
-        while j < lim {
-            match b[j] {
-                b'"' => {
-                    self.i = j + 1;
-                    return Ok((start, j, false));
-                }
-                b'\\' => break,
-                _ => j += 1,
-            }
-        }
-        self.i = j;
+        let start = self.i + 1;
+        let mut j = scan_quote_or_backslash(b, start);
+        let mut escaped = false;
         loop {
-            match memchr::memchr2(b'"', b'\\', &self.b[self.i..]) {
-                None => return Err(self.err("unterminated string")),
-                Some(off) => {
-                    self.i += off;
-                    if self.b[self.i] == b'"' {
-                        let end = self.i;
-                        self.i += 1;
-                        return Ok((start, end, escaped));
-                    }
+            match b.get(j) {
+                None => {
+                    self.i = j;
+                    return Err(self.err("unterminated string"));
+                }
+                Some(b'"') => {
+                    self.i = j + 1;
+                    return Ok((start, j, escaped));
+                }
+                Some(_) => {
+                    // a backslash
                     escaped = true;
-                    match self.b.get(self.i + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 2,
+                    match b.get(j + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => j += 2,
                         Some(b'u') => {
-                            let hex = self.b.get(self.i + 2..self.i + 6);
+                            let hex = b.get(j + 2..j + 6);
                             if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                                self.i = j;
                                 return Err(self.err("invalid \\u escape"));
                             }
-                            self.i += 6;
+                            j += 6;
                         }
-                        _ => return Err(self.err("invalid escape")),
+                        _ => {
+                            self.i = j;
+                            return Err(self.err("invalid escape"));
+                        }
                     }
+                    j = scan_quote_or_backslash(b, j);
                 }
             }
         }
+    }
+
+    /// Skip a value no wanted path reaches, checking its grammar: iterative (no trie, no
+    /// recursion), the kinds of the open containers kept as bits of a `u128`.
+    fn skip_value(&mut self, depth: u32) -> Result<(), DecodeError> {
+        // bit k: the container opened at level k is an object
+        let mut objects: u128 = 0;
+        let mut level: u32 = 0;
+        'value: loop {
+            if depth + level > MAX_DEPTH {
+                return Err(DecodeError::TooDeep);
+            }
+            match self.peek() {
+                Some(b'{') => {
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.i += 1;
+                    } else {
+                        if level >= 128 {
+                            return Err(DecodeError::TooDeep);
+                        }
+                        objects |= 1 << level;
+                        level += 1;
+                        self.skip_key()?;
+                        continue 'value;
+                    }
+                }
+                Some(b'[') => {
+                    self.i += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.i += 1;
+                    } else {
+                        if level >= 128 {
+                            return Err(DecodeError::TooDeep);
+                        }
+                        objects &= !(1 << level);
+                        level += 1;
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => {
+                    self.string()?;
+                }
+                Some(b't') => self.literal(b"true", NONE, Value::Null)?,
+                Some(b'f') => self.literal(b"false", NONE, Value::Null)?,
+                Some(b'n') => self.literal(b"null", NONE, Value::Null)?,
+                Some(b'-' | b'0'..=b'9') => {
+                    self.scan_number()?;
+                }
+                Some(_) => return Err(self.err("unexpected character")),
+                None => return Err(self.err("unexpected end of line")),
+            }
+            // after a value: close containers or go on to the next element
+            loop {
+                if level == 0 {
+                    return Ok(());
+                }
+                let in_object = objects & (1 << (level - 1)) != 0;
+                self.ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.i += 1;
+                        self.ws();
+                        if in_object {
+                            self.skip_key()?;
+                        }
+                        continue 'value;
+                    }
+                    Some(b'}') if in_object => {
+                        self.i += 1;
+                        level -= 1;
+                    }
+                    Some(b']') if !in_object => {
+                        self.i += 1;
+                        level -= 1;
+                    }
+                    _ if in_object => return Err(self.err("expected ',' or '}'")),
+                    _ => return Err(self.err("expected ',' or ']'")),
+                }
+            }
+        }
+    }
+
+    /// In a skipped object: a key, `:`, and the whitespace before the value.
+    #[inline]
+    fn skip_key(&mut self) -> Result<(), DecodeError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.err("expected a key"));
+        }
+        self.string()?;
+        self.ws();
+        if self.peek() != Some(b':') {
+            return Err(self.err("expected ':'"));
+        }
+        self.i += 1;
+        self.ws();
+        Ok(())
     }
 
     fn literal(&mut self, word: &[u8], node: u32, v: Value<'static>) -> Result<(), DecodeError> {
@@ -511,6 +606,32 @@ impl<'a> Parser<'a> {
 
     fn number(&mut self, node: u32) -> Result<(), DecodeError> {
         let start = self.i;
+        let integral = self.scan_number()?;
+        if !self.wants(node) {
+            return Ok(());
+        }
+        let i = self.i;
+        let text = &self.s[start..i];
+        let v = if integral {
+            match text.parse::<i64>() {
+                Ok(n) => Value::Int(n),
+                Err(_) => Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY)),
+            }
+        } else {
+            Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY))
+        };
+        if let Value::Float(f) = v {
+            if !f.is_finite() {
+                self.i = start;
+                return Err(self.err("number out of range"));
+            }
+        }
+        self.push_scalar(node, v)
+    }
+
+    /// Scan a number (grammar only); returns whether it is written as an integer.
+    #[inline]
+    fn scan_number(&mut self) -> Result<bool, DecodeError> {
         let b = self.b;
         let mut i = self.i;
         if b[i] == b'-' {
@@ -557,25 +678,7 @@ impl<'a> Parser<'a> {
             }
         }
         self.i = i;
-        if !self.wants(node) {
-            return Ok(());
-        }
-        let text = &self.s[start..i];
-        let v = if integral {
-            match text.parse::<i64>() {
-                Ok(n) => Value::Int(n),
-                Err(_) => Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY)),
-            }
-        } else {
-            Value::Float(text.parse::<f64>().unwrap_or(f64::INFINITY))
-        };
-        if let Value::Float(f) = v {
-            if !f.is_finite() {
-                self.i = start;
-                return Err(self.err("number out of range"));
-            }
-        }
-        self.push_scalar(node, v)
+        Ok(integral)
     }
 
     /// Push a non-string scalar to every slot of `node` (and read it as the timestamp).
@@ -653,6 +756,45 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// The index of the first `"` or `\\` in `b` at or after `from`, or `b.len()`: eight bytes
+/// at a time (SWAR), then `memchr2` for long strings.
+#[inline]
+fn scan_quote_or_backslash(b: &[u8], from: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const QUOTE: u64 = LO * b'"' as u64;
+    const BACKSLASH: u64 = LO * b'\\' as u64;
+    let mut j = from;
+    let short_end = from.saturating_add(64).min(b.len());
+    while j + 8 <= short_end {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[j..j + 8]);
+        let w = u64::from_le_bytes(w);
+        let q = w ^ QUOTE;
+        let s = w ^ BACKSLASH;
+        // high bit of byte k set if byte k is zero; bytes above the first zero may be
+        // false positives (borrow), so only the lowest set bit is used
+        let m = ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI;
+        if m != 0 {
+            return j + (m.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    if j + 8 > b.len() {
+        while j < b.len() {
+            if matches!(b[j], b'"' | b'\\') {
+                return j;
+            }
+            j += 1;
+        }
+        return b.len();
+    }
+    match memchr::memchr2(b'"', b'\\', &b[j..]) {
+        Some(off) => j + off,
+        None => b.len(),
     }
 }
 
@@ -957,6 +1099,92 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    /// Mutated sample lines: the decoder rejects a line as JSON exactly when serde_json
+    /// does (mutations that reach what the decoder documents it does not check — raw
+    /// control characters, `\\u` escapes, exponents — are not generated), both when every
+    /// value is skipped and with the seed rule's fields wanted.
+    #[test]
+    fn grammar_agrees_with_serde_json_on_mutations() {
+        let sample = include_str!("../samples/sample.ndjson");
+        let lines: Vec<&str> = sample.lines().take(60).collect();
+        let seed_fields = [
+            "event.category",
+            "host.os.type",
+            "event.type",
+            "event.action",
+            "process.name",
+            "process.args",
+            "process.args_count",
+            "process.parent.name",
+            "destination.ip",
+            "host.id",
+            "process.entity_id",
+        ];
+        let mut decoders = [
+            Decoder::new(FieldTrie::new(&[], &|_| FieldType::Any)),
+            Decoder::new(FieldTrie::new(&seed_fields, &|_| FieldType::Any)),
+        ];
+        let mut buf = SlotBuf::new(seed_fields.len());
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rnd = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        let alphabet = b"{}[],:\"1a-. 0tn";
+        let mut checked = 0;
+        for round in 0..6000 {
+            let mut b = lines[round % lines.len()].as_bytes().to_vec();
+            for _ in 0..1 + rnd(2) {
+                let at = rnd(b.len() + 1);
+                match rnd(3) {
+                    0 if at < b.len() => {
+                        b.remove(at);
+                    }
+                    1 if at < b.len() => b[at] = alphabet[rnd(alphabet.len())],
+                    _ => b.insert(at, alphabet[rnd(alphabet.len())]),
+                }
+            }
+            let Ok(line) = core::str::from_utf8(&b) else {
+                continue;
+            };
+            if line.contains("\\u") || line.bytes().any(|c| c < 0x20) {
+                continue;
+            }
+            let serde_ok = serde_json::from_str::<serde_json::Value>(line).is_ok();
+            for d in &mut decoders {
+                let r = d.decode(line, &mut buf);
+                let ours_ok = !matches!(r, Err(DecodeError::Syntax { .. } | DecodeError::TooDeep));
+                // valid JSON that is not an object is NotObject; serde_json accepts it
+                let ours_ok = ours_ok || matches!(r, Err(DecodeError::NotObject));
+                assert_eq!(ours_ok, serde_ok, "{line}: {r:?}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 5000);
+    }
+
+    #[test]
+    fn deep_nesting_in_skipped_values() {
+        for n in [126, 127, 128, 129, 200] {
+            let line = format!("{{{TS},\"x\":{}1{}}}", "[".repeat(n), "]".repeat(n));
+            let r = run(&["a"], &line);
+            // the array at depth 1 holds values down to depth n + 1
+            if n < MAX_DEPTH as usize {
+                assert!(r.is_ok(), "{n}: {r:?}");
+            } else {
+                assert_eq!(r, Err(DecodeError::TooDeep), "{n}");
+            }
+            let line = format!("{{{TS},\"x\":{}{}}}", "{\"k\":".repeat(n), "}".repeat(n));
+            let line = line.replacen("{\"k\":}", "{}", 1);
+            let r = run(&["a"], &line);
+            assert!(matches!(r, Ok(_) | Err(DecodeError::TooDeep)), "{n}: {r:?}");
+        }
+        let line = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        assert_eq!(run(&["a"], &line), Err(DecodeError::TooDeep));
     }
 
     #[test]
