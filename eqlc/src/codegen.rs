@@ -31,8 +31,12 @@ pub struct GenOptions {
 /// Default capacity (pending key entries per sequence rule) of `Pack::new()`.
 pub const DEFAULT_CAPACITY: usize = 65_536;
 
-/// Generate the pack's items.
+/// Generate the pack's items. Packs of many rules (see
+/// [`crate::codegen_table::use_tables`]) are generated as data instead.
 pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> TokenStream {
+    if crate::codegen_table::use_tables(plan) {
+        return crate::codegen_table::generate_table_pack(plan, infos, opts);
+    }
     let rt = &opts.runtime;
     let name = &opts.name;
     let vis = &opts.vis;

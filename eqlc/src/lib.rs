@@ -33,6 +33,7 @@ pub mod build;
 pub mod check;
 pub mod codegen;
 mod codegen_expr;
+pub mod codegen_table;
 pub mod compile;
 pub mod diag;
 pub mod interp;

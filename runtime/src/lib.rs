@@ -16,6 +16,8 @@
 //!   events), bounded and allocation-free per event.
 //! * [`sample`] — the `sample` engine.
 //! * [`pipes`] — `head` / `tail` limits over results.
+//! * [`table`] — data-driven packs for many rules (static condition trees, gates,
+//!   value indexes, shared tests).
 //! * [`meta`] — rule metadata (name, id, severity, MITRE threat, ...).
 //! * [`pack`] — [`RulePack`], the trait every generated rule pack implements, and
 //!   [`Alert`].
@@ -33,6 +35,7 @@ pub mod record;
 pub mod regex;
 pub mod sample;
 pub mod sequence;
+pub mod table;
 pub mod text;
 pub mod time;
 pub mod value;

@@ -1,0 +1,755 @@
+//! Plan → Rust tokens for packs of many rules: data, not code.
+//!
+//! Per-rule code (a function per filter, a closure per leaf, a block per rule in one
+//! `on_event`) is the fastest shape for a handful of rules, but for a thousand rules it
+//! makes rustc and LLVM slow and the detector test every rule against every event. For
+//! such packs [`generate_table_pack`] emits `static` tables that the runtime's
+//! `eqlc_runtime::table` module interprets with one evaluator, monomorphised once per
+//! record type:
+//! * one `Node` tree per filter (the planner's [`Pred`], leaf for leaf);
+//! * gates: exact tests many filters require (the category test of `process where`,
+//!   `host.os.type == "linux"`, `event.type == "start"`) are bits found once per event,
+//!   and only the groups of filters whose gate bits are all set are tested;
+//! * indexes: a filter that requires a field to equal one of a few values
+//!   (`process.name : ("bash", "sh")`) sits in that field's index under each folded value
+//!   and is tested only when the event holds one of them;
+//! * shared tests: conjuncts that many filters require (`host.os.type == "linux"`) are
+//!   numbered, ordered first, and evaluated at most once per event;
+//! * computed leaves (functions and arithmetic) stay generated code, in one function.
+//!
+//! The pack's behaviour (alerts, their order, flush order, stats) is that of the
+//! per-rule code ([`crate::codegen`]).
+
+use std::collections::BTreeMap;
+
+use proc_macro2::{Ident, Literal as Lit, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::codegen::{field_kind_tokens, literal_tokens, GenOptions, PredGenAccess};
+use crate::ir::{CmpOp, Pipe};
+use crate::plan::{PackPlan, Pred, RuleKind, TextTest};
+use crate::rule_meta::RuleInfo;
+
+/// Packs with at least this many rules are generated as tables (unless the
+/// `EQLC_CODEGEN` environment variable says `code` or `table`).
+pub const TABLE_MIN_RULES: usize = 64;
+
+/// At most this many shared tests per pack (one bit each in the per-event memo).
+const MAX_SHARED: usize = 64;
+
+/// An exact test becomes a gate when at least this many filters require it (category
+/// tests always do, up to 64 gates).
+const GATE_MIN_USES: usize = 2;
+
+/// A filter is split into at most this many alternatives.
+const MAX_ALTERNATIVES: usize = 8;
+
+/// A field is indexed when at least this many filters are reached through it.
+const INDEX_MIN_FILTERS: usize = 4;
+
+/// A conjunct becomes a shared test when at least this many filters require it.
+const SHARED_MIN_USES: usize = 3;
+
+/// Whether `plan` is generated as tables.
+pub fn use_tables(plan: &PackPlan) -> bool {
+    match std::env::var("EQLC_CODEGEN").as_deref() {
+        Ok("table") => true,
+        Ok("code") => false,
+        _ => plan.rules.len() >= TABLE_MIN_RULES,
+    }
+}
+
+fn u32_lit(n: usize) -> Lit {
+    Lit::u32_unsuffixed(u32::try_from(n).expect("fits in u32"))
+}
+
+/// Statics and computed leaves collected while emitting nodes.
+struct Emitter<'f> {
+    fields: &'f [String],
+    statics: Vec<TokenStream>,
+    counter: usize,
+    computed: Vec<TokenStream>,
+    shared: BTreeMap<String, usize>,
+}
+
+impl PredGenAccess for Emitter<'_> {
+    fn slot_of(&self, path: &str) -> usize {
+        self.fields
+            .iter()
+            .position(|f| f == path)
+            .expect("the planner gave every field a slot")
+    }
+
+    fn add_static(&mut self, what: &str, make: impl FnOnce(&Ident) -> TokenStream) -> Ident {
+        let name = self.fresh(what);
+        let item = make(&name);
+        self.statics.push(item);
+        name
+    }
+}
+
+impl Emitter<'_> {
+    fn fresh(&mut self, what: &str) -> Ident {
+        self.counter += 1;
+        format_ident!("__EQLC_{}{}", what, self.counter)
+    }
+
+    /// A `Node` expression (constant) for `p`; conjuncts that are shared tests become
+    /// `Shared` references when `share` is set.
+    fn node(&mut self, p: &Pred, share: bool) -> TokenStream {
+        if share {
+            if let Some(&i) = self.shared.get(&shared_key(p)) {
+                let i = u32_lit(i);
+                return quote! { N::Shared(#i) };
+            }
+        }
+        match p {
+            Pred::Const(b) => quote! { N::Const(#b) },
+            Pred::And(v) => {
+                let parts: Vec<_> = v.iter().map(|x| self.node(x, false)).collect();
+                quote! { N::And(&[#(#parts),*]) }
+            }
+            Pred::Or(v) => {
+                let parts: Vec<_> = v.iter().map(|x| self.node(x, false)).collect();
+                quote! { N::Or(&[#(#parts),*]) }
+            }
+            Pred::Not(x) => {
+                let x = self.node(x, false);
+                quote! { N::Not(&#x) }
+            }
+            Pred::Exists { slot } => {
+                let s = u32_lit(*slot);
+                quote! { N::Exists(#s) }
+            }
+            Pred::Text { slot, test } => {
+                let s = u32_lit(*slot);
+                let t = self.text(test);
+                quote! { N::Text(#s, #t) }
+            }
+            Pred::Cmp { slot, ty, op, lit } => {
+                let s = u32_lit(*slot);
+                let k = field_kind_tokens(*ty);
+                let o = match op {
+                    CmpOp::Eq => quote! { Eq },
+                    CmpOp::Lt => quote! { Lt },
+                    CmpOp::Le => quote! { Le },
+                    CmpOp::Gt => quote! { Gt },
+                    CmpOp::Ge => quote! { Ge },
+                };
+                let l = literal_tokens(lit);
+                quote! { N::Cmp(#s, #k, __T::CmpOrd::#o, #l) }
+            }
+            Pred::Cidr { slot, blocks } => {
+                let s = u32_lit(*slot);
+                let bs = blocks.iter().map(|c| {
+                    format!("__rt::{}", c.to_tokens())
+                        .parse::<TokenStream>()
+                        .expect("Cidr::to_tokens gives a valid expression")
+                });
+                quote! { N::Cidr(#s, &[#(#bs),*]) }
+            }
+            Pred::Computed(e) => {
+                let i = self.computed.len();
+                let body = crate::codegen_expr::computed_leaf(e, self);
+                let il = u32_lit(i);
+                self.computed.push(quote! { #il => #body, });
+                quote! { N::Computed(#il) }
+            }
+        }
+    }
+
+    fn text(&mut self, t: &TextTest) -> TokenStream {
+        match t {
+            TextTest::AnyString => quote! { T::Any },
+            TextTest::Exact { s, fold: false } => quote! { T::Eq(#s) },
+            TextTest::Exact { s, fold: true } => quote! { T::EqFold(#s) },
+            TextTest::Prefix { s, fold: false } => quote! { T::Prefix(#s) },
+            TextTest::Prefix { s, fold: true } => quote! { T::PrefixFold(#s) },
+            TextTest::Suffix { s, fold: false } => quote! { T::Suffix(#s) },
+            TextTest::Suffix { s, fold: true } => quote! { T::SuffixFold(#s) },
+            TextTest::Contains { s, fold: false } => quote! { T::Contains(#s) },
+            TextTest::Contains { s, fold: true } => quote! { T::ContainsFold(#s) },
+            TextTest::Glob { p, fold: false } => quote! { T::Glob(#p) },
+            TextTest::Glob { p, fold: true } => quote! { T::GlobFold(#p) },
+            TextTest::Set {
+                values,
+                fold: false,
+            } => quote! { T::Set(__rt::StrSet::new(&[#(#values),*])) },
+            TextTest::Set { values, fold: true } => {
+                let mut entries: Vec<(u64, &String)> = values
+                    .iter()
+                    .map(|v| (eqlc_runtime::text::fold_hash(v), v))
+                    .collect();
+                entries.sort();
+                let es = entries.iter().map(|(h, v)| quote! { (#h, #v) });
+                quote! { T::FoldSet(__rt::FoldSet::new(&[#(#es),*])) }
+            }
+            TextTest::Regex { pattern } => {
+                let name = self.fresh("RE");
+                self.statics.push(quote! {
+                    static #name: __rt::LazyRegex = __rt::LazyRegex::new(#pattern);
+                });
+                quote! { T::Regex(&#name) }
+            }
+            TextTest::AnyOf(v) => {
+                let parts: Vec<_> = v.iter().map(|x| self.text(x)).collect();
+                quote! { T::AnyOf(&[#(#parts),*]) }
+            }
+        }
+    }
+}
+
+/// The identity of a conjunct, for sharing.
+fn shared_key(p: &Pred) -> String {
+    format!("{p:?}")
+}
+
+/// The conjuncts of a filter condition.
+fn conjuncts(p: &Pred) -> Vec<&Pred> {
+    match p {
+        Pred::And(v) => v.iter().collect(),
+        Pred::Const(true) => Vec::new(),
+        other => vec![other],
+    }
+}
+
+/// A gate: (slot, exact value).
+type GateKey<'a> = (usize, &'a str);
+
+/// The (slot, value) of a conjunct that can be a gate: a case-sensitive exact test.
+fn gate_key(p: &Pred) -> Option<GateKey<'_>> {
+    match p {
+        Pred::Text {
+            slot,
+            test: TextTest::Exact { s, fold: false },
+        } => Some((*slot, s.as_str())),
+        _ => None,
+    }
+}
+
+/// The field and folded keys of a conjunct that an index can serve: the field equals
+/// (case-sensitively or not) one of a few strings.
+fn index_keys(p: &Pred) -> Option<(usize, Vec<String>)> {
+    fn keys(t: &TextTest, out: &mut Vec<String>) -> bool {
+        match t {
+            TextTest::Exact { s, .. } => out.push(eqlc_runtime::text::fold_str(s)),
+            TextTest::Set { values, .. } => {
+                out.extend(values.iter().map(|v| eqlc_runtime::text::fold_str(v)))
+            }
+            TextTest::AnyOf(v) => return v.iter().all(|x| keys(x, out)),
+            _ => return false,
+        }
+        true
+    }
+    match p {
+        Pred::Text { slot, test } => {
+            let mut out = Vec::new();
+            if !keys(test, &mut out) {
+                return None;
+            }
+            out.sort();
+            out.dedup();
+            Some((*slot, out))
+        }
+        _ => None,
+    }
+}
+
+/// The alternatives of a filter whose conjuncts are `head` + `conj`: one when some
+/// conjunct is an exact test (a gate or index can serve it); otherwise, when one
+/// conjunct is a small disjunction whose every branch has such a test (`(process and
+/// ...) or (file and ...)`, `event.category in ("file", "process")`), one per branch.
+fn alternatives(head: &[Pred], conj: Vec<Pred>) -> Vec<Vec<Pred>> {
+    let mut all: Vec<Pred> = head.to_vec();
+    all.extend(conj);
+    if all
+        .iter()
+        .any(|c| gate_key(c).is_some() || index_keys(c).is_some())
+    {
+        return vec![all];
+    }
+    let pos = all.iter().position(|c| {
+        let d = disjuncts(c);
+        d.len() > 1
+            && d.len() <= MAX_ALTERNATIVES
+            && d.iter().all(|x| {
+                conjuncts(x)
+                    .iter()
+                    .any(|c| gate_key(c).is_some() || index_keys(c).is_some())
+            })
+    });
+    let Some(pos) = pos else {
+        return vec![all];
+    };
+    let or = all.remove(pos);
+    disjuncts(&or)
+        .into_iter()
+        .map(|d| {
+            let mut v = all.clone();
+            v.extend(conjuncts(&d).into_iter().cloned());
+            v
+        })
+        .collect()
+}
+
+/// The branches of a disjunction (an `or`, or a list of exact strings on one field).
+fn disjuncts(p: &Pred) -> Vec<Pred> {
+    match p {
+        Pred::Or(v) => v.clone(),
+        Pred::Text {
+            slot,
+            test: TextTest::AnyOf(v),
+        } if v
+            .iter()
+            .all(|t| matches!(t, TextTest::Exact { fold: false, .. })) =>
+        {
+            v.iter()
+                .map(|t| Pred::Text {
+                    slot: *slot,
+                    test: t.clone(),
+                })
+                .collect()
+        }
+        Pred::Text {
+            slot,
+            test: TextTest::Set {
+                values,
+                fold: false,
+            },
+        } => values
+            .iter()
+            .map(|s| Pred::Text {
+                slot: *slot,
+                test: TextTest::Exact {
+                    s: s.clone(),
+                    fold: false,
+                },
+            })
+            .collect(),
+        other => vec![other.clone()],
+    }
+}
+
+/// Whether a conjunct may be shared (cheap to remember, no generated code).
+fn shareable(p: &Pred) -> bool {
+    match p {
+        Pred::Computed(_) | Pred::Const(_) => false,
+        Pred::Not(x) => shareable(x),
+        Pred::And(v) | Pred::Or(v) => v.iter().all(shareable),
+        _ => true,
+    }
+}
+
+fn pipes_tokens(pipes: &[Pipe], rt: &TokenStream) -> TokenStream {
+    let ps = pipes.iter().map(|p| match p {
+        Pipe::Head(n) => quote! { #rt::pipes::Pipe::Head(#n) },
+        Pipe::Tail(n) => quote! { #rt::pipes::Pipe::Tail(#n) },
+    });
+    quote! { &[#(#ps),*] }
+}
+
+/// Generate the items of a data-driven pack (same public surface as
+/// [`crate::codegen::generate_pack`]).
+pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> TokenStream {
+    let rt = &opts.runtime;
+    let name = &opts.name;
+    let vis = &opts.vis;
+    let doc = &opts.doc;
+    let fields = plan.fields.iter().map(|f| Lit::string(f));
+    let nfields = plan.fields.len();
+    let metas = infos.iter().map(|i| i.to_tokens(rt));
+    let nrules = infos.len();
+    let cap = crate::codegen::DEFAULT_CAPACITY;
+    let new_doc = format!(
+        "A pack whose sequence and sample rules keep at most {cap} pending join keys each."
+    );
+
+    // The alternatives ("entries") of every filter, each a list of conjuncts, the
+    // category test first (flagged).
+    struct Alt {
+        filter: usize,
+        cat: bool,
+        conj: Vec<Pred>,
+    }
+    let mut alts: Vec<Alt> = Vec::new();
+    let mut gf = 0usize;
+    for r in &plan.rules {
+        for f in &r.filters {
+            let mut head = Vec::new();
+            if let Some(c) = &f.category {
+                head.push(Pred::Text {
+                    slot: r.category_slot,
+                    test: TextTest::Exact {
+                        s: c.clone(),
+                        fold: false,
+                    },
+                });
+            }
+            let cat = f.category.is_some();
+            let conj: Vec<Pred> = conjuncts(&f.pred).into_iter().cloned().collect();
+            for c in alternatives(&head, conj) {
+                alts.push(Alt {
+                    filter: gf,
+                    cat,
+                    conj: c,
+                });
+            }
+            gf += 1;
+        }
+    }
+    let nfilters = gf;
+
+    // Gates: exact tests required by many entries, categories first; at most 64.
+    let mut gate_uses: BTreeMap<GateKey<'_>, (bool, usize)> = BTreeMap::new();
+    for a in &alts {
+        let mut seen = Vec::new();
+        for (i, c) in a.conj.iter().enumerate() {
+            if let Some(k) = gate_key(c) {
+                if !seen.contains(&k) {
+                    let e = gate_uses.entry(k).or_insert((false, 0));
+                    e.0 |= i == 0 && a.cat;
+                    e.1 += 1;
+                    seen.push(k);
+                }
+            }
+        }
+    }
+    let mut gates: Vec<(GateKey<'_>, (bool, usize))> = gate_uses
+        .into_iter()
+        .filter(|(_, (cat, n))| *cat || *n >= GATE_MIN_USES)
+        .collect();
+    gates.sort_by(|a, b| (b.1 .0, b.1 .1).cmp(&(a.1 .0, a.1 .1)).then(a.0.cmp(&b.0)));
+    gates.truncate(64);
+    let gate_bit = |k: (usize, &str)| gates.iter().position(|(g, _)| *g == k);
+
+    // Per entry: gate mask and the remaining conjuncts.
+    let rest: Vec<(u64, Vec<&Pred>)> = alts
+        .iter()
+        .map(|a| {
+            let mut mask = 0u64;
+            let mut left = Vec::new();
+            for c in &a.conj {
+                match gate_key(c).and_then(gate_bit) {
+                    Some(b) => mask |= 1u64 << b,
+                    None => left.push(c),
+                }
+            }
+            (mask, left)
+        })
+        .collect();
+
+    // Indexes: an entry that requires a field to equal one of a few values is reached
+    // through that field's index. Each entry picks the most common indexable field among
+    // its conjuncts; fields that few entries pick are not indexed.
+    let mut slot_uses: BTreeMap<usize, usize> = BTreeMap::new();
+    for (_, conj) in &rest {
+        let mut seen = Vec::new();
+        for &c in conj {
+            if let Some((slot, _)) = index_keys(c) {
+                if !seen.contains(&slot) {
+                    *slot_uses.entry(slot).or_default() += 1;
+                    seen.push(slot);
+                }
+            }
+        }
+    }
+    let choice: Vec<Option<(usize, Vec<String>)>> = rest
+        .iter()
+        .map(|(_, conj)| {
+            conj.iter()
+                .filter_map(|c| index_keys(c))
+                .max_by_key(|(slot, keys)| {
+                    (slot_uses[slot], usize::MAX - keys.len(), usize::MAX - *slot)
+                })
+        })
+        .collect();
+    let mut picks: BTreeMap<usize, usize> = BTreeMap::new();
+    for (slot, _) in choice.iter().flatten() {
+        *picks.entry(*slot).or_default() += 1;
+    }
+    // (slot, folded key) → entries
+    let mut index: BTreeMap<usize, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+    let mut indexed = vec![false; alts.len()];
+    for (e, c) in choice.into_iter().enumerate() {
+        if let Some((slot, keys)) = c {
+            if picks[&slot] >= INDEX_MIN_FILTERS {
+                for k in keys {
+                    index.entry(slot).or_default().entry(k).or_default().push(e);
+                }
+                indexed[e] = true;
+            }
+        }
+    }
+
+    // Shared tests: remaining conjuncts required by several entries, most used first.
+    let mut uses: BTreeMap<String, (usize, &Pred)> = BTreeMap::new();
+    for (_, conj) in &rest {
+        let mut seen = Vec::new();
+        for &c in conj {
+            let k = shared_key(c);
+            if shareable(c) && !seen.contains(&k) {
+                uses.entry(k.clone()).or_insert((0, c)).0 += 1;
+                seen.push(k);
+            }
+        }
+    }
+    let mut shared: Vec<(String, usize, &Pred)> = uses
+        .into_iter()
+        .filter(|(_, (n, _))| *n >= SHARED_MIN_USES)
+        .map(|(k, (n, p))| (k, n, p))
+        .collect();
+    shared.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    shared.truncate(MAX_SHARED);
+
+    let mut em = Emitter {
+        fields: &plan.fields,
+        statics: Vec::new(),
+        counter: 0,
+        computed: Vec::new(),
+        shared: BTreeMap::new(),
+    };
+    let shared_nodes: Vec<TokenStream> = shared.iter().map(|(_, _, p)| em.node(p, false)).collect();
+    em.shared = shared
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _, _))| (k.clone(), i))
+        .collect();
+
+    // Entries: one static node each.
+    let mut filter_items = Vec::new();
+    let mut entry_items = Vec::new();
+    let mut groups: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    for (e, (a, (mask, conj))) in alts.iter().zip(&rest).enumerate() {
+        // Condition: shared conjuncts first (in shared order), then the rest.
+        let mut parts: Vec<(usize, TokenStream)> = Vec::new();
+        for &c in conj {
+            let order = em
+                .shared
+                .get(&shared_key(c))
+                .map_or(MAX_SHARED + 1, |&i| i + 1);
+            parts.push((order, em.node(c, true)));
+        }
+        parts.sort_by_key(|(o, _)| *o);
+        let parts: Vec<TokenStream> = parts.into_iter().map(|(_, t)| t).collect();
+        let node = match parts.len() {
+            0 => quote! { N::Const(true) },
+            1 => parts[0].clone(),
+            _ => quote! { N::And(&[#(#parts),*]) },
+        };
+        let ename = format_ident!("__EQLC_E{}", e);
+        filter_items.push(quote! { static #ename: N = #node; });
+        let fl = u32_lit(a.filter);
+        entry_items.push(quote! { __T::TableEntry { filter: #fl, node: &#ename, mask: #mask } });
+        if !indexed[e] {
+            groups.entry(*mask).or_default().push(e);
+        }
+    }
+
+    let mut filter_entries = Vec::new();
+    let mut rule_entries = Vec::new();
+    let mut gf = 0usize; // global filter index
+    for (ri, rule) in plan.rules.iter().enumerate() {
+        let first = gf;
+        for f in &rule.filters {
+            let keys = f.keys.iter().map(|(slot, o)| {
+                let s = u32_lit(*slot);
+                quote! { (#s, #o) }
+            });
+            let ril = u32_lit(ri);
+            filter_entries.push(quote! {
+                __T::TableFilter { keys: &[#(#keys),*], rule: #ril }
+            });
+            gf += 1;
+        }
+        let rule_id = &infos[ri].rule_id;
+        let kind = match &rule.kind {
+            RuleKind::Event => quote! { __T::TableRuleKind::Event },
+            RuleKind::Sequence {
+                stages,
+                maxspan,
+                until,
+            } => {
+                let spec = format_ident!("__EQLC_R{}_SPEC", ri);
+                let nkeys = rule.filters[stages[0].0].keys.len();
+                let stage_specs = stages.iter().map(|(f, missing)| {
+                    quote! { #rt::sequence::StageSpec { filter: #f, missing: #missing } }
+                });
+                let maxspan = match maxspan {
+                    Some(m) => quote! { ::core::option::Option::Some(#m) },
+                    None => quote! { ::core::option::Option::None },
+                };
+                let until_t = match until {
+                    Some(u) => quote! { ::core::option::Option::Some(#u) },
+                    None => quote! { ::core::option::Option::None },
+                };
+                filter_items.push(quote! {
+                    static #spec: #rt::sequence::SequenceSpec = #rt::sequence::SequenceSpec {
+                        stages: &[#(#stage_specs),*],
+                        keys: #nkeys,
+                        maxspan: #maxspan,
+                        until_filter: #until_t,
+                    };
+                });
+                quote! { __T::TableRuleKind::Sequence(&#spec) }
+            }
+            RuleKind::Sample => {
+                let spec = format_ident!("__EQLC_R{}_SAMPLE", ri);
+                let filters = 0..rule.filters.len();
+                let nkeys = rule.filters.first().map_or(0, |f| f.keys.len());
+                filter_items.push(quote! {
+                    static #spec: #rt::sample::SampleSpec = #rt::sample::SampleSpec {
+                        filters: &[#(#filters),*],
+                        keys: #nkeys,
+                    };
+                });
+                quote! { __T::TableRuleKind::Sample(&#spec) }
+            }
+        };
+        let pipes = pipes_tokens(&rule.pipes, rt);
+        let (fl, nf) = (u32_lit(first), u32_lit(rule.filters.len()));
+        rule_entries.push(quote! {
+            __T::TableRule {
+                kind: #kind, first_filter: #fl, filters: #nf, pipes: #pipes, rule_id: #rule_id,
+            }
+        });
+    }
+    // Gate table: per slot, values sorted with their bits.
+    let mut slots: BTreeMap<usize, Vec<(&str, usize)>> = BTreeMap::new();
+    for (b, ((s, n), _)) in gates.iter().enumerate() {
+        slots.entry(*s).or_default().push((n, b));
+    }
+    let gate_slots = slots.iter().map(|(s, names)| {
+        let s = u32_lit(*s);
+        let mut names = names.clone();
+        names.sort();
+        let ns = names.iter().map(|(n, b)| {
+            let b = u32_lit(*b);
+            quote! { (#n, #b) }
+        });
+        quote! { __T::GateSlot { slot: #s, names: &[#(#ns),*] } }
+    });
+    let groups = groups.iter().map(|(mask, fs)| {
+        let fs = fs.iter().map(|&f| u32_lit(f));
+        quote! { __T::FilterGroup { mask: #mask, entries: &[#(#fs),*] } }
+    });
+    let indexes = index.iter().map(|(slot, keys)| {
+        let s = u32_lit(*slot);
+        let mut es: Vec<(u64, &String, &Vec<usize>)> = keys
+            .iter()
+            .map(|(k, fs)| (eqlc_runtime::text::fold_hash(k), k, fs))
+            .collect();
+        es.sort();
+        let es = es.iter().map(|(h, k, fs)| {
+            let fs = fs.iter().map(|&f| u32_lit(f));
+            quote! { (#h, #k, &[#(#fs),*]) }
+        });
+        quote! { __T::KeyIndex { slot: #s, entries: &[#(#es),*] } }
+    });
+    let nentries = entry_items.len();
+    let statics = &em.statics;
+    let computed = &em.computed;
+
+    quote! {
+        #[doc = #doc]
+        #vis struct #name {
+            table: #rt::table::TableState,
+        }
+
+        const _: () = {
+            #[allow(unused_imports)]
+            use #rt::__private as __rt;
+            #[allow(unused_imports)]
+            use __rt::Record as _;
+            use #rt::table as __T;
+            use __T::{Node as N, TextOp as T};
+
+            static __EQLC_FIELDS: [&str; #nfields] = [#(#fields),*];
+            static __EQLC_RULES: [#rt::RuleMeta; #nrules] = [#(#metas),*];
+
+            #(#statics)*
+            #(#filter_items)*
+
+            static __EQLC_FILTERS: [__T::TableFilter; #nfilters] = [#(#filter_entries),*];
+            static __EQLC_ENTRIES: [__T::TableEntry; #nentries] = [#(#entry_items),*];
+            static __EQLC_TABLE: __T::TableSpec = __T::TableSpec {
+                rules: &[#(#rule_entries),*],
+                filters: &__EQLC_FILTERS,
+                entries: &__EQLC_ENTRIES,
+                gates: &[#(#gate_slots),*],
+                groups: &[#(#groups),*],
+                index: &[#(#indexes),*],
+                shared: &[#(#shared_nodes),*],
+            };
+
+            #[allow(clippy::all, unused_parens, unreachable_code, unused_variables)]
+            fn __eqlc_computed<R: __rt::Record + ?Sized>(rec: &R, i: u32) -> bool {
+                match i {
+                    #(#computed)*
+                    _ => false,
+                }
+            }
+
+            impl #name {
+                #[doc = #new_doc]
+                pub fn new() -> Self {
+                    Self::with_capacity(#cap)
+                }
+
+                /// A pack whose sequence rules keep at most `capacity` pending join keys
+                /// each (the oldest is evicted, and counted, when full).
+                pub fn with_capacity(capacity: usize) -> Self {
+                    Self::with_options(capacity, usize::MAX, 1)
+                }
+
+                /// [`Self::with_capacity`], plus the knobs of `sample` rules (the
+                /// Elasticsearch API's `size` and `max_samples_per_key`): each sample rule
+                /// emits at most `sample_size` samples, at most `max_samples_per_key` per
+                /// join key (and tracks at most `capacity` keys).
+                pub fn with_options(
+                    capacity: usize,
+                    sample_size: usize,
+                    max_samples_per_key: usize,
+                ) -> Self {
+                    Self {
+                        table: __T::TableState::new(
+                            &__EQLC_TABLE, capacity, sample_size, max_samples_per_key,
+                        ),
+                    }
+                }
+            }
+
+            impl ::core::default::Default for #name {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+
+            impl __rt::RulePack for #name {
+                fn fields(&self) -> &'static [&'static str] {
+                    &__EQLC_FIELDS
+                }
+
+                fn rules(&self) -> &'static [#rt::RuleMeta] {
+                    &__EQLC_RULES
+                }
+
+                fn on_event<R: __rt::Record + ?Sized>(
+                    &mut self,
+                    rec: &R,
+                    ev: __rt::EventRef,
+                    out: &mut dyn FnMut(__rt::Alert<'_>),
+                ) {
+                    self.table.on_event(rec, ev, __eqlc_computed::<R>, out);
+                }
+
+                fn flush(&mut self, out: &mut dyn FnMut(__rt::Alert<'_>)) {
+                    self.table.flush(out);
+                }
+
+                fn stats(&self) -> __rt::PackStats {
+                    self.table.stats()
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,612 @@
+//! Data-driven rule packs: matching driven by `static` tables instead of per-rule code.
+//!
+//! A pack of many rules (the whole detection-rules corpus is over a thousand) compiles
+//! slowly and runs poorly when every rule is its own Rust code: every leaf becomes a
+//! closure, every filter a function, and `on_event` one huge body that tests every rule
+//! against every event. For such packs the code generator emits only data — one
+//! [`Node`] tree per filter, a [`TableSpec`] describing rules, their filters, join keys
+//! and pipes — and this module does the work, monomorphised once per [`Record`] type:
+//!
+//! * **Gates.** Exact tests that many filters require — the category test of `process
+//!   where ...`, `host.os.type == "linux"`, `event.type == "start"` — become bits; an
+//!   event's gate bits are computed once (one pass over each gate field's values), and
+//!   only the groups of filters whose gate bits are all set are tested.
+//! * **Indexes.** Filters that require a field to equal one of a few values
+//!   (`process.name : ("bash", "sh")`) are found through a table keyed by the folded
+//!   value, so only the filters under the event's own values are tested.
+//! * **Shared tests.** A condition that many filters require (`host.os.type ==
+//!   "linux"`, `event.type == "start"`) is a [`Node::Shared`] entry, evaluated at most
+//!   once per event and remembered.
+//! * **One evaluator.** [`Node`] leaves describe the same tests generated code performs
+//!   (`TextOp` mirrors the compiler's classified patterns), so results are identical;
+//!   computed leaves (functions, arithmetic) stay generated code, reached through one
+//!   function pointer.
+//!
+//! Alerts come out exactly as from generated per-rule code: in rule order for one event,
+//! sequences and samples flushed in reverse rule order, then `tail` limiters in rule
+//! order.
+
+use crate::__private::{as_text, group_id, TextBuf};
+use crate::cidr::{cidr_match_str, Cidr};
+use crate::compare::{compare_lit, FieldKind};
+use crate::pack::{Alert, EventRef, PackStats};
+use crate::pipes::Limiter;
+use crate::record::Record;
+use crate::regex::LazyRegex;
+use crate::sample::{SampleEngine, SampleSpec};
+use crate::sequence::{SequenceEngine, SequenceSpec, StageInput};
+use crate::text::{contains_fold, ends_with_fold, eq_fold, fold_hash, glob, starts_with_fold};
+use crate::text::{FoldSet, StrSet};
+use crate::value::Value;
+
+/// A test of one string (the value of a field read as keyword text).
+#[derive(Debug, Clone, Copy)]
+pub enum TextOp {
+    /// Any string.
+    Any,
+    /// Equal.
+    Eq(&'static str),
+    /// Equal ignoring case (the operand is pre-folded).
+    EqFold(&'static str),
+    /// Starts with.
+    Prefix(&'static str),
+    /// Starts with, ignoring case (pre-folded).
+    PrefixFold(&'static str),
+    /// Ends with.
+    Suffix(&'static str),
+    /// Ends with, ignoring case (pre-folded).
+    SuffixFold(&'static str),
+    /// Contains.
+    Contains(&'static str),
+    /// Contains, ignoring case (pre-folded).
+    ContainsFold(&'static str),
+    /// Wildcard pattern (`*`, `?`).
+    Glob(&'static str),
+    /// Wildcard pattern ignoring case (pre-folded).
+    GlobFold(&'static str),
+    /// Member of a set.
+    Set(StrSet),
+    /// Member of a set ignoring case.
+    FoldSet(FoldSet),
+    /// Whole-string regular expression.
+    Regex(&'static LazyRegex),
+    /// Any of several tests.
+    AnyOf(&'static [TextOp]),
+}
+
+impl TextOp {
+    /// Whether `s` passes.
+    pub fn test(&self, s: &str) -> bool {
+        match *self {
+            TextOp::Any => true,
+            TextOp::Eq(p) => s == p,
+            TextOp::EqFold(p) => eq_fold(s, p),
+            TextOp::Prefix(p) => s.starts_with(p),
+            TextOp::PrefixFold(p) => starts_with_fold(s, p),
+            TextOp::Suffix(p) => s.ends_with(p),
+            TextOp::SuffixFold(p) => ends_with_fold(s, p),
+            TextOp::Contains(p) => s.contains(p),
+            TextOp::ContainsFold(p) => contains_fold(s, p),
+            TextOp::Glob(p) => glob(s, p, false),
+            TextOp::GlobFold(p) => glob(s, p, true),
+            TextOp::Set(set) => set.contains(s),
+            TextOp::FoldSet(set) => set.contains(s),
+            TextOp::Regex(re) => re.is_match(s),
+            TextOp::AnyOf(ops) => ops.iter().any(|o| o.test(s)),
+        }
+    }
+}
+
+/// Comparison operator of [`Node::Cmp`] (field on the left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOrd {
+    /// `==`.
+    Eq,
+    /// `<`.
+    Lt,
+    /// `<=`.
+    Le,
+    /// `>`.
+    Gt,
+    /// `>=`.
+    Ge,
+}
+
+/// A condition over one event.
+#[derive(Debug, Clone, Copy)]
+pub enum Node {
+    /// Constant.
+    Const(bool),
+    /// All of.
+    And(&'static [Node]),
+    /// Any of.
+    Or(&'static [Node]),
+    /// Negation.
+    Not(&'static Node),
+    /// The slot has a non-null value.
+    Exists(u32),
+    /// Some value of the slot, read as keyword text, passes the test.
+    Text(u32, TextOp),
+    /// Some value of the slot compares with the constant.
+    Cmp(u32, FieldKind, CmpOrd, Value<'static>),
+    /// Some value of the slot is an IP inside one of the blocks.
+    Cidr(u32, &'static [Cidr]),
+    /// Computed leaf `i` of the pack (generated code).
+    Computed(u32),
+    /// Shared test `i` of the pack ([`TableSpec::shared`]), evaluated once per event.
+    Shared(u32),
+}
+
+/// What a rule is.
+#[derive(Debug, Clone, Copy)]
+pub enum TableRuleKind {
+    /// Event query (one filter).
+    Event,
+    /// Sequence.
+    Sequence(&'static SequenceSpec),
+    /// Sample.
+    Sample(&'static SampleSpec),
+}
+
+/// One rule of a [`TableSpec`].
+#[derive(Debug, Clone, Copy)]
+pub struct TableRule {
+    /// Shape.
+    pub kind: TableRuleKind,
+    /// Index of its first filter in [`TableSpec::filters`]; its filters are contiguous.
+    pub first_filter: u32,
+    /// Number of filters.
+    pub filters: u32,
+    /// `head`/`tail` pipes (empty: none).
+    pub pipes: &'static [crate::pipes::Pipe],
+    /// `rule_id` (for group ids).
+    pub rule_id: &'static str,
+}
+
+/// One filter of a [`TableSpec`].
+#[derive(Debug, Clone, Copy)]
+pub struct TableFilter {
+    /// Join keys: (slot, optional).
+    pub keys: &'static [(u32, bool)],
+    /// The rule it belongs to.
+    pub rule: u32,
+}
+
+/// One alternative of a filter: the filter passes when one of its entries does (a
+/// filter `(process and ...) or (file and ...)` has two entries, each with its own gates
+/// and index keys; most filters have one).
+#[derive(Debug, Clone, Copy)]
+pub struct TableEntry {
+    /// The filter.
+    pub filter: u32,
+    /// Condition, without the gate tests ([`TableEntry::mask`]).
+    pub node: &'static Node,
+    /// Gate bits the entry requires.
+    pub mask: u64,
+}
+
+/// Entries reached by the value of one field: each requires that the field equal (at
+/// least case-insensitively) one of its keys, so only the entries under the event's
+/// values are tested.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyIndex {
+    /// Slot of the field.
+    pub slot: u32,
+    /// `(fold_hash(key), key folded, entries)`, sorted by `(hash, key)`.
+    pub entries: &'static [(u64, &'static str, &'static [u32])],
+}
+
+/// The gate values of one field, with their bit numbers.
+#[derive(Debug, Clone, Copy)]
+pub struct GateSlot {
+    /// Slot of the field.
+    pub slot: u32,
+    /// (value, bit), sorted by value.
+    pub names: &'static [(&'static str, u32)],
+}
+
+/// Entries that require the same gate bits.
+#[derive(Debug, Clone, Copy)]
+pub struct FilterGroup {
+    /// Gate bits every entry of the group requires (0: none).
+    pub mask: u64,
+    /// Entry indices.
+    pub entries: &'static [u32],
+}
+
+/// The static description of a data-driven pack.
+#[derive(Debug, Clone, Copy)]
+pub struct TableSpec {
+    /// Rules in pack order.
+    pub rules: &'static [TableRule],
+    /// Filters, grouped by rule in rule order.
+    pub filters: &'static [TableFilter],
+    /// Gates: exact tests (`field == "value"`, read as keyword text, case-sensitive —
+    /// the category test of `process where` is one) that many filters require. Bit `b`
+    /// of an event's gate mask is set when the named field holds the named value; the
+    /// values of each field are read once per event.
+    pub gates: &'static [GateSlot],
+    /// Alternatives of the filters.
+    pub entries: &'static [TableEntry],
+    /// Entries in groups by the gate bits they require (the gate tests are not repeated
+    /// in [`TableEntry::node`]); every entry not reached through an index.
+    pub groups: &'static [FilterGroup],
+    /// Entries reached through an index instead of a group.
+    pub index: &'static [KeyIndex],
+    /// Tests shared by many filters (at most 64), referenced by [`Node::Shared`].
+    pub shared: &'static [Node],
+}
+
+/// The mutable state of a data-driven pack: engines, limiters, per-event scratch.
+#[derive(Debug)]
+pub struct TableState {
+    spec: &'static TableSpec,
+    /// Per rule: index into `seqs` / `samples`.
+    engine: Vec<u32>,
+    /// Per rule: index into `lims`, or `u32::MAX`.
+    lim: Vec<u32>,
+    seqs: Vec<SequenceEngine>,
+    samples: Vec<SampleEngine>,
+    lims: Vec<Limiter>,
+    /// Per-event filter hits (bit per filter).
+    hits: Vec<u64>,
+    /// Words of `hits` that may be non-zero.
+    touched: Vec<u32>,
+}
+
+/// Per-event memo of shared tests.
+struct Memo {
+    known: u64,
+    value: u64,
+}
+
+/// Evaluation context of one event.
+struct Ctx<'r, R: Record + ?Sized> {
+    rec: &'r R,
+    computed: fn(&R, u32) -> bool,
+    shared: &'static [Node],
+    memo: Memo,
+}
+
+impl<R: Record + ?Sized> Ctx<'_, R> {
+    fn eval(&mut self, n: &Node) -> bool {
+        match *n {
+            Node::Const(b) => b,
+            Node::And(v) => v.iter().all(|x| self.eval(x)),
+            Node::Or(v) => v.iter().any(|x| self.eval(x)),
+            Node::Not(x) => !self.eval(x),
+            Node::Exists(slot) => self.rec.values(slot as usize).any(|v| !v.is_null()),
+            Node::Text(slot, op) => any_text(self.rec.values(slot as usize), &op),
+            Node::Cmp(slot, kind, ord, lit) => self.rec.values(slot as usize).any(|v| {
+                compare_lit(v, kind, &lit).is_some_and(|o| match ord {
+                    CmpOrd::Eq => o.is_eq(),
+                    CmpOrd::Lt => o.is_lt(),
+                    CmpOrd::Le => o.is_le(),
+                    CmpOrd::Gt => o.is_gt(),
+                    CmpOrd::Ge => o.is_ge(),
+                })
+            }),
+            Node::Cidr(slot, blocks) => self
+                .rec
+                .values(slot as usize)
+                .any(|v| with_text(v, |s| cidr_match_str(s, blocks))),
+            Node::Computed(i) => (self.computed)(self.rec, i),
+            Node::Shared(i) => {
+                let bit = 1u64 << (i & 63);
+                if self.memo.known & bit == 0 {
+                    let v = self.eval(&self.shared[i as usize]);
+                    self.memo.known |= bit;
+                    if v {
+                        self.memo.value |= bit;
+                    }
+                }
+                self.memo.value & bit != 0
+            }
+        }
+    }
+}
+
+#[inline]
+fn with_text(v: Value<'_>, f: impl FnOnce(&str) -> bool) -> bool {
+    match v {
+        Value::Str(s) => f(s),
+        Value::Null => false,
+        other => {
+            let mut buf = TextBuf::new();
+            as_text(other, &mut buf).is_some_and(f)
+        }
+    }
+}
+
+#[inline]
+fn any_text<'a>(it: impl Iterator<Item = Value<'a>>, op: &TextOp) -> bool {
+    for v in it {
+        if with_text(v, |s| op.test(s)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// [`StageInput`] of one rule for one event.
+struct Input<'r, R: ?Sized> {
+    rec: &'r R,
+    mask: u128,
+    filters: &'static [TableFilter],
+}
+
+impl<R: Record + ?Sized> StageInput for Input<'_, R> {
+    #[inline]
+    fn matches(&self, f: usize) -> bool {
+        f < 128 && self.mask & (1u128 << f) != 0
+    }
+    fn key_values(&self, f: usize, k: usize, out: &mut dyn FnMut(Value<'_>)) {
+        let Some(&(slot, _)) = self.filters.get(f).and_then(|x| x.keys.get(k)) else {
+            return;
+        };
+        for v in self.rec.values(slot as usize) {
+            out(v);
+        }
+    }
+    fn key_optional(&self, f: usize, k: usize) -> bool {
+        self.filters
+            .get(f)
+            .and_then(|x| x.keys.get(k))
+            .is_some_and(|&(_, o)| o)
+    }
+}
+
+/// Report one result of rule `ri`, through its limiter when it has pipes.
+fn emit(
+    lims: &mut [Limiter],
+    lim: u32,
+    ri: usize,
+    events: &[Option<EventRef>],
+    group: Option<u64>,
+    key: Option<crate::sequence::Key<'_>>,
+    out: &mut dyn FnMut(Alert<'_>),
+) {
+    if lim == u32::MAX {
+        out(Alert {
+            rule: ri,
+            events,
+            group_id: group,
+            key,
+        });
+    } else {
+        lims[lim as usize].offer_keyed(ri, events, group, key, out);
+    }
+}
+
+impl TableState {
+    /// State for `spec`: sequence rules keep at most `capacity` pending join keys each;
+    /// sample rules take the `sample_size` / `max_samples_per_key` knobs.
+    pub fn new(
+        spec: &'static TableSpec,
+        capacity: usize,
+        sample_size: usize,
+        max_samples_per_key: usize,
+    ) -> Self {
+        let mut engine = Vec::with_capacity(spec.rules.len());
+        let mut lim = Vec::with_capacity(spec.rules.len());
+        let (mut seqs, mut samples, mut lims) = (Vec::new(), Vec::new(), Vec::new());
+        for r in spec.rules {
+            match r.kind {
+                TableRuleKind::Event => engine.push(u32::MAX),
+                TableRuleKind::Sequence(s) => {
+                    engine.push(seqs.len() as u32);
+                    seqs.push(SequenceEngine::new(s, capacity));
+                }
+                TableRuleKind::Sample(s) => {
+                    engine.push(samples.len() as u32);
+                    samples.push(SampleEngine::new(
+                        s,
+                        capacity,
+                        sample_size,
+                        max_samples_per_key,
+                    ));
+                }
+            }
+            if r.pipes.is_empty() {
+                lim.push(u32::MAX);
+            } else {
+                lim.push(lims.len() as u32);
+                lims.push(Limiter::new(r.pipes));
+            }
+        }
+        TableState {
+            spec,
+            engine,
+            lim,
+            seqs,
+            samples,
+            lims,
+            hits: vec![0; spec.filters.len().div_ceil(64)],
+            touched: Vec::with_capacity(spec.filters.len().div_ceil(64)),
+        }
+    }
+
+    /// Match one event. `computed(rec, i)` evaluates computed leaf `i`.
+    pub fn on_event<R: Record + ?Sized>(
+        &mut self,
+        rec: &R,
+        ev: EventRef,
+        computed: fn(&R, u32) -> bool,
+        out: &mut dyn FnMut(Alert<'_>),
+    ) {
+        let spec = self.spec;
+        // 1. Gate bits.
+        let mut bits = 0u64;
+        for g in spec.gates {
+            for v in rec.values(g.slot as usize) {
+                with_text(v, |s| {
+                    if let Ok(i) = g.names.binary_search_by(|(n, _)| (*n).cmp(s)) {
+                        bits |= 1u64 << g.names[i].1;
+                    }
+                    false
+                });
+            }
+        }
+        // 2. The filters whose gates pass.
+        let mut ctx = Ctx {
+            rec,
+            computed,
+            shared: spec.shared,
+            memo: Memo { known: 0, value: 0 },
+        };
+        let (hits, touched) = (&mut self.hits, &mut self.touched);
+        let mut test = |e: &TableEntry, ctx: &mut Ctx<'_, R>| {
+            let (w, bit) = ((e.filter / 64) as usize, 1u64 << (e.filter % 64));
+            if hits[w] & bit == 0 && ctx.eval(e.node) {
+                if hits[w] == 0 {
+                    touched.push(w as u32);
+                }
+                hits[w] |= bit;
+            }
+        };
+        for g in spec.groups {
+            if g.mask & !bits != 0 {
+                continue;
+            }
+            for &e in g.entries {
+                test(&spec.entries[e as usize], &mut ctx);
+            }
+        }
+        for ix in spec.index {
+            for v in rec.values(ix.slot as usize) {
+                with_text(v, |s| {
+                    let h = fold_hash(s);
+                    let start = ix.entries.partition_point(|e| e.0 < h);
+                    for e in ix.entries[start..].iter().take_while(|e| e.0 == h) {
+                        if eq_fold(s, e.1) {
+                            for &x in e.2 {
+                                let x = &spec.entries[x as usize];
+                                if x.mask & !bits == 0 {
+                                    test(x, &mut ctx);
+                                }
+                            }
+                        }
+                    }
+                    false
+                });
+            }
+        }
+        if self.touched.is_empty() {
+            return;
+        }
+        // 3. Rules with a hit, in rule order.
+        self.touched.sort_unstable();
+        let mut cur_rule = u32::MAX;
+        let mut mask = 0u128;
+        for ti in 0..self.touched.len() {
+            let w = self.touched[ti] as usize;
+            let mut word = std::mem::take(&mut self.hits[w]);
+            while word != 0 {
+                let f = w as u32 * 64 + word.trailing_zeros();
+                word &= word - 1;
+                let tf = &spec.filters[f as usize];
+                if tf.rule != cur_rule {
+                    if cur_rule != u32::MAX {
+                        self.fire(cur_rule as usize, mask, rec, ev, out);
+                    }
+                    cur_rule = tf.rule;
+                    mask = 0;
+                }
+                let local = f - spec.rules[tf.rule as usize].first_filter;
+                if local < 128 {
+                    mask |= 1u128 << local;
+                }
+            }
+        }
+        if cur_rule != u32::MAX {
+            self.fire(cur_rule as usize, mask, rec, ev, out);
+        }
+        self.touched.clear();
+    }
+
+    fn fire<R: Record + ?Sized>(
+        &mut self,
+        ri: usize,
+        mask: u128,
+        rec: &R,
+        ev: EventRef,
+        out: &mut dyn FnMut(Alert<'_>),
+    ) {
+        let r = &self.spec.rules[ri];
+        let lim = self.lim[ri];
+        let lims = &mut self.lims;
+        match r.kind {
+            TableRuleKind::Event => {
+                emit(lims, lim, ri, &[Some(ev)], None, None, out);
+            }
+            TableRuleKind::Sequence(_) => {
+                let first = r.first_filter as usize;
+                let input = Input {
+                    rec,
+                    mask,
+                    filters: &self.spec.filters[first..first + r.filters as usize],
+                };
+                let rule_id = r.rule_id;
+                self.seqs[self.engine[ri] as usize].on_event(ev, &input, &mut |m| {
+                    let g = Some(group_id(rule_id, m.events));
+                    emit(lims, lim, ri, m.events, g, Some(m.key), out);
+                });
+            }
+            TableRuleKind::Sample(_) => {
+                let first = r.first_filter as usize;
+                let input = Input {
+                    rec,
+                    mask,
+                    filters: &self.spec.filters[first..first + r.filters as usize],
+                };
+                self.samples[self.engine[ri] as usize].on_event(ev, &input);
+            }
+        }
+    }
+
+    /// End of input: sequences and samples in reverse rule order, then the limiters.
+    pub fn flush(&mut self, out: &mut dyn FnMut(Alert<'_>)) {
+        let spec = self.spec;
+        for ri in (0..spec.rules.len()).rev() {
+            let r = &spec.rules[ri];
+            let lim = self.lim[ri];
+            let lims = &mut self.lims;
+            let rule_id = r.rule_id;
+            match r.kind {
+                TableRuleKind::Event => {}
+                TableRuleKind::Sequence(_) => {
+                    self.seqs[self.engine[ri] as usize].flush(&mut |m| {
+                        let g = Some(group_id(rule_id, m.events));
+                        emit(lims, lim, ri, m.events, g, Some(m.key), out);
+                    });
+                }
+                TableRuleKind::Sample(_) => {
+                    self.samples[self.engine[ri] as usize].flush(&mut |m| {
+                        let g = Some(group_id(rule_id, m.events));
+                        emit(lims, lim, ri, m.events, g, Some(m.key), out);
+                    });
+                }
+            }
+        }
+        for l in &mut self.lims {
+            l.flush(out);
+        }
+    }
+
+    /// Counters summed over all rules.
+    pub fn stats(&self) -> PackStats {
+        let mut s = PackStats::default();
+        for e in &self.seqs {
+            let st: PackStats = e.stats().into();
+            s.evictions += st.evictions;
+            s.expired += st.expired;
+            s.pending += st.pending;
+        }
+        for e in &self.samples {
+            let st: PackStats = e.stats().into();
+            s.evictions += st.evictions;
+            s.pending += st.pending;
+        }
+        s
+    }
+}
