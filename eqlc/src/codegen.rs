@@ -73,6 +73,8 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
         );
     }
 
+    let prefilter = prefilter_tokens(plan, rt);
+
     quote! {
         #[doc = #doc]
         #vis struct #name {
@@ -152,8 +154,80 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
                     #(#stats)*
                     s
                 }
+
+                fn prefilter(
+                    &self,
+                ) -> ::core::option::Option<&'static [&'static [#rt::pack::ExactTest]]> {
+                    #prefilter
+                }
             }
         };
+    }
+}
+
+/// The body of `RulePack::prefilter`: per filter of every rule, the exact case-sensitive
+/// tests it requires (its category, and top-level conjuncts that are exact keyword
+/// tests); `None` when some filter requires none (every event may matter).
+fn prefilter_tokens(plan: &PackPlan, rt: &TokenStream) -> TokenStream {
+    let mut entries = Vec::new();
+    for rule in &plan.rules {
+        for f in &rule.filters {
+            let mut tests = Vec::new();
+            if let Some(c) = &f.category {
+                tests.push((rule.category_slot, vec![c.clone()]));
+            }
+            let conjuncts = match &f.pred {
+                Pred::And(ps) => ps.as_slice(),
+                p => core::slice::from_ref(p),
+            };
+            tests.extend(conjuncts.iter().filter_map(exact_leaf));
+            if tests.is_empty() {
+                return quote! { ::core::option::Option::None };
+            }
+            let tests = tests.iter().map(|(slot, values)| {
+                quote! { #rt::pack::ExactTest { slot: #slot, values: &[#(#values),*] } }
+            });
+            entries.push(quote! { &[#(#tests),*] });
+        }
+    }
+    quote! { ::core::option::Option::Some(&[#(#entries),*]) }
+}
+
+/// `Some((slot, values))` when `p` holds only if some value of the slot is exactly
+/// (case-sensitively) one of `values`.
+fn exact_leaf(p: &Pred) -> Option<(usize, Vec<String>)> {
+    fn exact_values(t: &TextTest) -> Option<Vec<String>> {
+        match t {
+            TextTest::Exact { s, fold: false } => Some(vec![s.clone()]),
+            TextTest::Set {
+                values,
+                fold: false,
+            } => Some(values.clone()),
+            TextTest::AnyOf(ts) => {
+                let mut v = Vec::new();
+                for t in ts {
+                    v.extend(exact_values(t)?);
+                }
+                Some(v)
+            }
+            _ => None,
+        }
+    }
+    match p {
+        Pred::Text { slot, test } => Some((*slot, exact_values(test)?)),
+        Pred::Or(ps) => {
+            let mut slot = None;
+            let mut values = Vec::new();
+            for q in ps {
+                let (s, v) = exact_leaf(q)?;
+                if *slot.get_or_insert(s) != s {
+                    return None;
+                }
+                values.extend(v);
+            }
+            Some((slot?, values))
+        }
+        _ => None,
     }
 }
 

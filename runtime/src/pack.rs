@@ -42,6 +42,17 @@ pub struct PackStats {
     pub pending: u64,
 }
 
+/// One exact test a filter requires, for prefilters ([`RulePack::prefilter`]): some value
+/// of the field in slot `slot`, read as keyword text, is (case-sensitively, byte for byte)
+/// one of `values`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExactTest {
+    /// Slot (index into [`RulePack::fields`]).
+    pub slot: usize,
+    /// The accepted values.
+    pub values: &'static [&'static str],
+}
+
 /// A compiled set of rules. Generated code implements it; the detector and tests drive it.
 ///
 /// Events must be fed in ascending time order (ties in arrival order). The pack calls
@@ -64,4 +75,12 @@ pub trait RulePack {
     fn flush(&mut self, out: &mut dyn FnMut(Alert<'_>));
     /// Counters summed over all rules.
     fn stats(&self) -> PackStats;
+    /// Necessary conditions for an event to matter, so that a caller may skip events
+    /// without decoding them fully: an event can pass a filter of some rule (and so change
+    /// any state of the pack or produce any alert) only if, for some entry of the list, it
+    /// passes every [`ExactTest`] of that entry. An event that passes no filter leaves the
+    /// pack unchanged. `None` (the default): nothing is known, every event may matter.
+    fn prefilter(&self) -> Option<&'static [&'static [ExactTest]]> {
+        None
+    }
 }
