@@ -24,6 +24,7 @@ use eqlc_runtime::{Alert, EventRef, PackStats, RulePack, SlotBuf};
 
 use crate::decode::{DecodeError, Decoder, FieldTrie, FieldType};
 use crate::output::{self, Format, MatchedEvent};
+use crate::prefilter::{Prefilter, Verdict};
 use crate::reorder::Reorder;
 use crate::store::LineStore;
 
@@ -51,6 +52,10 @@ pub struct Options {
     pub report_every: u64,
     /// Name used as prefix of diagnostics.
     pub prog: &'static str,
+    /// Skip lines no rule can match without decoding them ([`crate::prefilter`]), when
+    /// the pack states what its filters require and no reorder window is set. Such lines
+    /// are not checked for bad JSON or wrong types beyond what the prefilter reads.
+    pub prefilter: bool,
 }
 
 impl Default for Options {
@@ -65,6 +70,7 @@ impl Default for Options {
             report_first: 20,
             report_every: 1000,
             prog: "eqlc-detect",
+            prefilter: true,
         }
     }
 }
@@ -72,8 +78,10 @@ impl Default for Options {
 /// Counters of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Events given to the pack.
+    /// Events accepted: given to the pack, or skipped by the prefilter.
     pub events: u64,
+    /// ... of which skipped by the prefilter (no rule can match them).
+    pub skipped: u64,
     /// Input lines read (including bad and blank ones).
     pub lines: u64,
     /// Input bytes read (including newlines).
@@ -190,6 +198,7 @@ pub struct Detector<P: RulePack, W: Write, D: Write = Box<dyn Write + Send>> {
     diag: D,
     opts: Options,
     decoder: Decoder,
+    prefilter: Option<Prefilter>,
     slots: SlotBuf,
     reorder: Option<Reorder>,
     /// Partial line carried between `feed` calls.
@@ -220,6 +229,11 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         let keep = opts.keep_bytes.max(opts.max_line_bytes + 1);
         let reorder = (opts.reorder_window_ns > 0)
             .then(|| Reorder::new(opts.reorder_window_ns, opts.reorder_max_events));
+        let prefilter = if opts.prefilter && reorder.is_none() {
+            Prefilter::new(fields, pack.prefilter())
+        } else {
+            None
+        };
         Detector {
             sink: Sink {
                 out,
@@ -235,6 +249,7 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
             pack,
             diag,
             decoder,
+            prefilter,
             slots: SlotBuf::new(fields.len()),
             reorder,
             carry: Vec::new(),
@@ -346,18 +361,34 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         if raw.iter().all(|c| matches!(c, b' ' | b'\t' | b'\r')) {
             return;
         }
+        if let Some(pf) = &self.prefilter {
+            let Ok(text) = core::str::from_utf8(raw) else {
+                self.bad(DecodeError::Utf8);
+                return;
+            };
+            if let Verdict::Skip(ts) = pf.check(text) {
+                // no rule can match: only ordering and the handle count, as for any event
+                if self.last_ts.is_some_and(|l| ts < l) {
+                    self.straggler(ts);
+                    return;
+                }
+                self.last_ts = Some(ts);
+                self.sink.store.skip();
+                self.stats.events += 1;
+                self.stats.skipped += 1;
+                return;
+            }
+            // checked above: decode as text
+            match self.decoder.decode(text, &mut self.slots) {
+                Err(e) => self.bad(e),
+                Ok(ts) => self.accept(text, ts),
+            }
+            return;
+        }
         match &mut self.reorder {
             None => match self.decoder.decode_bytes(raw, &mut self.slots) {
                 Err(e) => self.bad(e),
-                Ok((line, ts)) => {
-                    if self.last_ts.is_some_and(|l| ts < l) {
-                        self.straggler(ts);
-                        return;
-                    }
-                    self.last_ts = Some(ts);
-                    run_event(&mut self.pack, &mut self.sink, &self.slots, line, ts);
-                    self.stats.events += 1;
-                }
+                Ok((line, ts)) => self.accept(line, ts),
             },
             Some(r) => {
                 let res = r.insert(raw, &mut self.decoder, &mut self.slots, self.last_ts);
@@ -368,6 +399,17 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
                 }
             }
         }
+    }
+
+    /// A decoded event, without reordering: to the pack unless it is a straggler.
+    fn accept(&mut self, line: &str, ts: i64) {
+        if self.last_ts.is_some_and(|l| ts < l) {
+            self.straggler(ts);
+            return;
+        }
+        self.last_ts = Some(ts);
+        run_event(&mut self.pack, &mut self.sink, &self.slots, line, ts);
+        self.stats.events += 1;
     }
 
     /// Give the pack every reorder-buffered event that is due (all with `all`).

@@ -34,6 +34,7 @@ pub mod gen;
 pub mod handpack;
 pub mod input;
 pub mod output;
+pub mod prefilter;
 pub mod reorder;
 pub mod store;
 

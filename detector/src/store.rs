@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
+    handle: u64,
     start: u32,
     len: u32,
 }
@@ -28,9 +29,13 @@ pub struct LineStore {
     buf: Vec<u8>,
     cap: usize,
     head: usize,
-    /// Entries of handles `first .. first + entries.len()`.
+    /// Entries of the held lines, by ascending handle (consecutive unless handles were
+    /// given out by [`LineStore::skip`]).
     entries: VecDeque<Entry>,
+    /// Handles below this one are gone.
     first: u64,
+    /// The next handle.
+    next: u64,
     lost: u64,
     overwritten: u64,
 }
@@ -45,6 +50,7 @@ impl LineStore {
             head: 0,
             entries: VecDeque::new(),
             first: 0,
+            next: 0,
             lost: 0,
             overwritten: 0,
         }
@@ -52,16 +58,24 @@ impl LineStore {
 
     /// The handle the next [`LineStore::push`] will get.
     pub fn next_handle(&self) -> u64 {
-        self.first + self.entries.len() as u64
+        self.next
+    }
+
+    /// Give out the next handle without keeping a line (an event no rule can match: its
+    /// line is never asked for).
+    pub fn skip(&mut self) -> u64 {
+        self.next += 1;
+        self.next - 1
     }
 
     /// Store `line` and return its handle. A line longer than the budget is not kept (its
     /// handle still advances).
     pub fn push(&mut self, line: &[u8]) -> u64 {
-        let h = self.next_handle();
+        let h = self.next;
+        self.next += 1;
         let len = line.len();
         if len > self.cap {
-            // cannot hold it: forget everything before it to keep handles consecutive
+            // cannot hold it: forget everything before it
             self.drop_front(self.entries.len());
             self.first = h + 1;
             self.overwritten += 1;
@@ -89,12 +103,22 @@ impl LineStore {
                 break;
             }
         }
-        if self.buf.len() < hi {
-            self.buf
-                .resize(hi.max((self.buf.len() * 2).min(self.cap)), 0);
+        if self.buf.len() == lo {
+            // appending at the end (first lap): grow by doubling up to the budget, without
+            // zero-filling
+            if self.buf.capacity() < hi {
+                let want = hi.max(self.buf.len() * 2).min(self.cap);
+                self.buf.reserve_exact(want - self.buf.len());
+            }
+            self.buf.extend_from_slice(line);
+        } else {
+            if self.buf.len() < hi {
+                self.buf.resize(hi, 0);
+            }
+            self.buf[lo..hi].copy_from_slice(line);
         }
-        self.buf[lo..hi].copy_from_slice(line);
         self.entries.push_back(Entry {
+            handle: h,
             start: lo as u32,
             len: len as u32,
         });
@@ -104,8 +128,8 @@ impl LineStore {
 
     fn drop_front(&mut self, n: usize) {
         for _ in 0..n {
-            if self.entries.pop_front().is_some() {
-                self.first += 1;
+            if let Some(e) = self.entries.pop_front() {
+                self.first = e.handle + 1;
                 self.overwritten += 1;
             }
         }
@@ -113,8 +137,19 @@ impl LineStore {
 
     /// The line of `handle`, if still held.
     pub fn get(&self, handle: u64) -> Option<&[u8]> {
-        let i = handle.checked_sub(self.first)?;
-        let e = self.entries.get(usize::try_from(i).ok()?)?;
+        let front = self.entries.front()?.handle;
+        let guess = usize::try_from(handle.checked_sub(front)?).ok()?;
+        let e = match self.entries.get(guess) {
+            Some(e) if e.handle == handle => e,
+            // handles were skipped: search
+            _ => {
+                let i = self
+                    .entries
+                    .binary_search_by_key(&handle, |e| e.handle)
+                    .ok()?;
+                &self.entries[i]
+            }
+        };
         Some(&self.buf[e.start as usize..(e.start + e.len) as usize])
     }
 
@@ -176,6 +211,29 @@ mod tests {
         assert!(s.buf.len() <= 1024);
         assert!(s.get_counted(0).is_none());
         assert_eq!(s.lost(), 1);
+    }
+
+    #[test]
+    fn skipped_handles_hold_no_line() {
+        let mut s = LineStore::new(1024);
+        let mut lines = Vec::new();
+        for i in 0..500u64 {
+            if i % 3 == 1 {
+                assert_eq!(s.skip(), i);
+            } else {
+                let line = format!("line-{i:04}-{}", "y".repeat((i % 40) as usize));
+                assert_eq!(s.push(line.as_bytes()), i);
+            }
+            lines.push(format!("line-{i:04}-{}", "y".repeat((i % 40) as usize)));
+            for h in 0..=i {
+                match s.get(h) {
+                    Some(l) => assert_eq!(l, lines[h as usize].as_bytes(), "{h} at {i}"),
+                    None => assert!(h % 3 == 1 || h < s.first, "{h} lost at {i}"),
+                }
+            }
+        }
+        assert!(s.get(499).is_none() && s.get(498).is_some() && s.get(497).is_some());
+        assert!(s.buf.len() <= 1024);
     }
 
     #[test]
