@@ -8,10 +8,14 @@ use std::io;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use eqlc_benches::stream::{decode, Decoded};
 use eqlc_detector::detector::{Detector, Options};
 use eqlc_detector::gen::{generate, GenConfig, OsMix};
 use eqlc_rules::Bundled;
-use eqlc_runtime::RulePack;
+use eqlc_runtime::{EventRef, RulePack};
+
+#[global_allocator]
+static ALLOC: eqlc_benches::alloc::Counting = eqlc_benches::alloc::Counting;
 
 #[allow(clippy::all, missing_docs, unused, unused_qualifications)]
 mod corpus {
@@ -39,6 +43,23 @@ fn detect<P: RulePack>(pack: P, bytes: &[u8]) -> u64 {
     d.finish()
         .expect("writing to a sink cannot fail")
         .total_alerts()
+}
+
+/// Match pre-decoded events (no decoding, no output): alerts.
+fn run_decoded<P: RulePack>(pack: &mut P, events: &[Decoded]) -> u64 {
+    let mut n = 0u64;
+    for (i, e) in events.iter().enumerate() {
+        let view = e.slots.view("");
+        pack.on_event(
+            &view,
+            EventRef {
+                handle: i as u64,
+                ts: e.ts,
+            },
+            &mut |_| n += 1,
+        );
+    }
+    n
 }
 
 fn corpus_pack(c: &mut Criterion) {
@@ -73,6 +94,20 @@ fn corpus_pack(c: &mut Criterion) {
         rc,
         rs,
         rc / rs
+    );
+
+    // Matching only (events decoded beforehand), and allocations per event once warm.
+    let decoded = decode(&bytes, corpus::Pack::new().fields());
+    let mut pack = corpus::Pack::new();
+    run_decoded(&mut pack, &decoded);
+    let before = eqlc_benches::alloc::allocations();
+    let t = Instant::now();
+    run_decoded(&mut pack, &decoded);
+    let secs = t.elapsed().as_secs_f64();
+    let per_event = (eqlc_benches::alloc::allocations() - before) as f64 / events as f64;
+    println!(
+        "corpus_pack: matching only {:.0} events/s; allocations per event (warm): {per_event}",
+        events as f64 / secs
     );
 
     let mut g = c.benchmark_group("corpus_pack");

@@ -13,6 +13,9 @@
 //! * indexes: a filter that requires a field to equal one of a few values
 //!   (`process.name : ("bash", "sh")`) sits in that field's index under each folded value
 //!   and is tested only when the event holds one of them;
+//! * literal indexes: an entry that requires a field to contain one of a few literals
+//!   (`process.command_line : "*curl*"`) is tested only when one Aho-Corasick search per
+//!   value finds one of them;
 //! * shared tests: conjuncts that many filters require (`host.os.type == "linux"`) are
 //!   numbered, ordered first, and evaluated at most once per event;
 //! * computed leaves (functions and arithmetic) stay generated code, in one function.
@@ -43,6 +46,9 @@ const GATE_MIN_USES: usize = 2;
 
 /// A filter is split into at most this many alternatives.
 const MAX_ALTERNATIVES: usize = 8;
+
+/// Literals shorter than this do not make an entry literal-indexed.
+const MIN_LITERAL_LEN: usize = 3;
 
 /// A field is indexed when at least this many filters are reached through it.
 const INDEX_MIN_FILTERS: usize = 4;
@@ -255,6 +261,87 @@ fn index_keys(p: &Pred) -> Option<(usize, Vec<String>)> {
     }
 }
 
+/// One alternative of a filter: the filter passes when one of its alternatives does.
+struct Alt {
+    /// Global filter index.
+    filter: usize,
+    /// Whether `conj[0]` is the category test.
+    cat: bool,
+    /// Conjuncts.
+    conj: Vec<Pred>,
+}
+
+/// Exact tests required by many alternatives (category tests always), at most 64, most
+/// used first.
+fn choose_gates(alts: &[Alt]) -> Vec<(usize, String)> {
+    let mut uses: BTreeMap<GateKey<'_>, (bool, usize)> = BTreeMap::new();
+    for a in alts {
+        let mut seen = Vec::new();
+        for (i, c) in a.conj.iter().enumerate() {
+            if let Some(k) = gate_key(c) {
+                if !seen.contains(&k) {
+                    let e = uses.entry(k).or_insert((false, 0));
+                    e.0 |= i == 0 && a.cat;
+                    e.1 += 1;
+                    seen.push(k);
+                }
+            }
+        }
+    }
+    let mut gates: Vec<(GateKey<'_>, (bool, usize))> = uses
+        .into_iter()
+        .filter(|(_, (cat, n))| *cat || *n >= GATE_MIN_USES)
+        .collect();
+    gates.sort_by(|a, b| (b.1 .0, b.1 .1).cmp(&(a.1 .0, a.1 .1)).then(a.0.cmp(&b.0)));
+    gates.truncate(64);
+    gates
+        .into_iter()
+        .map(|((s, v), _)| (s, v.to_string()))
+        .collect()
+}
+
+/// Split every alternative that has no index key outside `gates` at its first small
+/// disjunction whose every branch has an index key or a gate.
+fn split_unserved(alts: Vec<Alt>, gates: &[(usize, String)]) -> Vec<Alt> {
+    let is_gate = |c: &Pred| {
+        gate_key(c).is_some_and(|(slot, v)| gates.iter().any(|(s, g)| *s == slot && g == v))
+    };
+    let served = |c: &Pred| is_gate(c) || index_keys(c).is_some();
+    let mut out = Vec::with_capacity(alts.len());
+    for a in alts {
+        let indexed = a
+            .conj
+            .iter()
+            .any(|c| !is_gate(c) && index_keys(c).is_some());
+        let pos = (!indexed)
+            .then(|| {
+                a.conj.iter().position(|c| {
+                    let d = disjuncts(c);
+                    d.len() > 1
+                        && d.len() <= MAX_ALTERNATIVES
+                        && d.iter().all(|x| conjuncts(x).iter().any(|c| served(c)))
+                })
+            })
+            .flatten();
+        let Some(pos) = pos else {
+            out.push(a);
+            continue;
+        };
+        let mut base = a.conj.clone();
+        let or = base.remove(pos);
+        for d in disjuncts(&or) {
+            let mut conj = base.clone();
+            conj.extend(conjuncts(&d).into_iter().cloned());
+            out.push(Alt {
+                filter: a.filter,
+                cat: a.cat,
+                conj,
+            });
+        }
+    }
+    out
+}
+
 /// The alternatives of a filter whose conjuncts are `head` + `conj`: one when some
 /// conjunct is an exact test (a gate or index can serve it); otherwise, when one
 /// conjunct is a small disjunction whose every branch has such a test (`(process and
@@ -330,6 +417,43 @@ fn disjuncts(p: &Pred) -> Vec<Pred> {
     }
 }
 
+/// The field and literals of a conjunct that holds only if some value of the field
+/// contains (ignoring ASCII case) one of the literals: exact, prefix, suffix and substring
+/// tests, and the longest literal run of a wildcard pattern. ASCII literals only,
+/// lower-cased.
+fn literal_set(p: &Pred) -> Option<(usize, Vec<String>)> {
+    fn lits(t: &TextTest, out: &mut Vec<String>) -> bool {
+        match t {
+            TextTest::Exact { s, .. }
+            | TextTest::Prefix { s, .. }
+            | TextTest::Suffix { s, .. }
+            | TextTest::Contains { s, .. } => out.push(s.clone()),
+            TextTest::Glob { p, .. } => {
+                let longest = p
+                    .split(['*', '?'])
+                    .max_by_key(|x| x.len())
+                    .unwrap_or_default();
+                out.push(longest.to_string());
+            }
+            TextTest::Set { values, .. } => out.extend(values.iter().cloned()),
+            TextTest::AnyOf(v) => return v.iter().all(|x| lits(x, out)),
+            TextTest::AnyString | TextTest::Regex { .. } => return false,
+        }
+        true
+    }
+    let Pred::Text { slot, test } = p else {
+        return None;
+    };
+    let mut out = Vec::new();
+    if !lits(test, &mut out) || out.iter().any(|l| l.is_empty() || !l.is_ascii()) {
+        return None;
+    }
+    let mut out: Vec<String> = out.iter().map(|l| l.to_ascii_lowercase()).collect();
+    out.sort();
+    out.dedup();
+    Some((*slot, out))
+}
+
 /// Whether a conjunct may be shared (cheap to remember, no generated code).
 fn shareable(p: &Pred) -> bool {
     match p {
@@ -366,11 +490,6 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
 
     // The alternatives ("entries") of every filter, each a list of conjuncts, the
     // category test first (flagged).
-    struct Alt {
-        filter: usize,
-        cat: bool,
-        conj: Vec<Pred>,
-    }
     let mut alts: Vec<Alt> = Vec::new();
     let mut gf = 0usize;
     for r in &plan.rules {
@@ -399,28 +518,13 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
     }
     let nfilters = gf;
 
-    // Gates: exact tests required by many entries, categories first; at most 64.
-    let mut gate_uses: BTreeMap<GateKey<'_>, (bool, usize)> = BTreeMap::new();
-    for a in &alts {
-        let mut seen = Vec::new();
-        for (i, c) in a.conj.iter().enumerate() {
-            if let Some(k) = gate_key(c) {
-                if !seen.contains(&k) {
-                    let e = gate_uses.entry(k).or_insert((false, 0));
-                    e.0 |= i == 0 && a.cat;
-                    e.1 += 1;
-                    seen.push(k);
-                }
-            }
-        }
-    }
-    let mut gates: Vec<(GateKey<'_>, (bool, usize))> = gate_uses
-        .into_iter()
-        .filter(|(_, (cat, n))| *cat || *n >= GATE_MIN_USES)
-        .collect();
-    gates.sort_by(|a, b| (b.1 .0, b.1 .1).cmp(&(a.1 .0, a.1 .1)).then(a.0.cmp(&b.0)));
-    gates.truncate(64);
-    let gate_bit = |k: (usize, &str)| gates.iter().position(|(g, _)| *g == k);
+    // Gates: exact tests required by many entries, categories first; at most 64. Entries
+    // that neither gates nor an index would serve are split at a disjunction whose
+    // branches they would serve, and the gates chosen again.
+    let first_gates = choose_gates(&alts);
+    let alts = split_unserved(alts, &first_gates);
+    let gates = choose_gates(&alts);
+    let gate_bit = |k: GateKey<'_>| gates.iter().position(|(s, v)| *s == k.0 && v == k.1);
 
     // Per entry: gate mask and the remaining conjuncts.
     let rest: Vec<(u64, Vec<&Pred>)> = alts
@@ -477,6 +581,36 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
                     index.entry(slot).or_default().entry(k).or_default().push(e);
                 }
                 indexed[e] = true;
+            }
+        }
+    }
+
+    // Literal indexes: an entry that no value index serves but that requires a field to
+    // contain one of a few literals is reached through that field's literal index.
+    let mut lit_index: BTreeMap<usize, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
+    let mut by_literal = vec![false; alts.len()];
+    for (e, (_, conj)) in rest.iter().enumerate() {
+        if indexed[e] {
+            continue;
+        }
+        let best = conj
+            .iter()
+            .filter_map(|c| literal_set(c))
+            .max_by_key(|(slot, lits)| {
+                let shortest = lits.iter().map(String::len).min().unwrap_or(0);
+                (shortest, usize::MAX - lits.len(), usize::MAX - *slot)
+            });
+        if let Some((slot, lits)) = best {
+            if lits.iter().all(|l| l.len() >= MIN_LITERAL_LEN) {
+                for l in lits {
+                    lit_index
+                        .entry(slot)
+                        .or_default()
+                        .entry(l)
+                        .or_default()
+                        .push(e);
+                }
+                by_literal[e] = true;
             }
         }
     }
@@ -540,7 +674,7 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
         filter_items.push(quote! { static #ename: N = #node; });
         let fl = u32_lit(a.filter);
         entry_items.push(quote! { __T::TableEntry { filter: #fl, node: &#ename, mask: #mask } });
-        if !indexed[e] {
+        if !indexed[e] && !by_literal[e] {
             groups.entry(*mask).or_default().push(e);
         }
     }
@@ -615,7 +749,7 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
     }
     // Gate table: per slot, values sorted with their bits.
     let mut slots: BTreeMap<usize, Vec<(&str, usize)>> = BTreeMap::new();
-    for (b, ((s, n), _)) in gates.iter().enumerate() {
+    for (b, (s, n)) in gates.iter().enumerate() {
         slots.entry(*s).or_default().push((n, b));
     }
     let gate_slots = slots.iter().map(|(s, names)| {
@@ -644,6 +778,14 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
             quote! { (#h, #k, &[#(#fs),*]) }
         });
         quote! { __T::KeyIndex { slot: #s, entries: &[#(#es),*] } }
+    });
+    let literal_indexes = lit_index.iter().map(|(slot, lits)| {
+        let s = u32_lit(*slot);
+        let ls = lits.iter().map(|(l, es)| {
+            let es = es.iter().map(|&e| u32_lit(e));
+            quote! { (#l, &[#(#es),*]) }
+        });
+        quote! { __T::LiteralIndex { slot: #s, literals: &[#(#ls),*] } }
     });
     let nentries = entry_items.len();
     let statics = &em.statics;
@@ -678,6 +820,7 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
                 gates: &[#(#gate_slots),*],
                 groups: &[#(#groups),*],
                 index: &[#(#indexes),*],
+                literals: &[#(#literal_indexes),*],
                 shared: &[#(#shared_nodes),*],
             };
 

@@ -14,6 +14,9 @@
 //! * **Indexes.** Filters that require a field to equal one of a few values
 //!   (`process.name : ("bash", "sh")`) are found through a table keyed by the folded
 //!   value, so only the filters under the event's own values are tested.
+//! * **Literal indexes.** Filters that require a field to contain one of a few
+//!   literals (`process.command_line : "*curl*"`) are found by one Aho-Corasick search
+//!   per value over every such literal of the pack.
 //! * **Shared tests.** A condition that many filters require (`host.os.type ==
 //!   "linux"`, `event.type == "start"`) is a [`Node::Shared`] entry, evaluated at most
 //!   once per event and remembered.
@@ -214,6 +217,18 @@ pub struct FilterGroup {
     pub entries: &'static [u32],
 }
 
+/// Entries reached by substrings of one field: each requires that some value of the
+/// field contain (ignoring ASCII case) one of its literals, so only the entries whose
+/// literals occur in the event's values are tested. The literals of all entries are
+/// searched at once (Aho-Corasick), once per value.
+#[derive(Debug, Clone, Copy)]
+pub struct LiteralIndex {
+    /// Slot of the field.
+    pub slot: u32,
+    /// `(literal, entries)`: non-empty ASCII literals.
+    pub literals: &'static [(&'static str, &'static [u32])],
+}
+
 /// The static description of a data-driven pack.
 #[derive(Debug, Clone, Copy)]
 pub struct TableSpec {
@@ -233,6 +248,8 @@ pub struct TableSpec {
     pub groups: &'static [FilterGroup],
     /// Entries reached through an index instead of a group.
     pub index: &'static [KeyIndex],
+    /// Entries reached through a literal index instead of a group.
+    pub literals: &'static [LiteralIndex],
     /// Tests shared by many filters (at most 64), referenced by [`Node::Shared`].
     pub shared: &'static [Node],
 }
@@ -252,6 +269,11 @@ pub struct TableState {
     hits: Vec<u64>,
     /// Words of `hits` that may be non-zero.
     touched: Vec<u32>,
+    /// One searcher per [`TableSpec::literals`] entry.
+    searchers: Vec<aho_corasick::AhoCorasick>,
+    /// Per literal index: literals seen in this event (bit per literal), and their list.
+    lit_seen: Vec<Vec<u64>>,
+    lit_found: Vec<u32>,
 }
 
 /// Per-event memo of shared tests.
@@ -414,8 +436,27 @@ impl TableState {
                 lims.push(Limiter::new(r.pipes));
             }
         }
+        let searchers = spec
+            .literals
+            .iter()
+            .map(|l| {
+                aho_corasick::AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(l.literals.iter().map(|(s, _)| s.as_bytes()))
+                    .expect("literal set builds")
+            })
+            .collect();
+        let lit_seen = spec
+            .literals
+            .iter()
+            .map(|l| vec![0u64; l.literals.len().div_ceil(64)])
+            .collect();
+        let max_lits = spec.literals.iter().map(|l| l.literals.len()).max();
         TableState {
             spec,
+            searchers,
+            lit_seen,
+            lit_found: Vec::with_capacity(max_lits.unwrap_or(0)),
             engine,
             lim,
             seqs,
@@ -490,6 +531,45 @@ impl TableState {
                     false
                 });
             }
+        }
+        for (li, ix) in spec.literals.iter().enumerate() {
+            let (seen, found) = (&mut self.lit_seen[li], &mut self.lit_found);
+            let ac = &self.searchers[li];
+            // A non-ASCII value may hold a character that folds to ASCII (the Kelvin sign
+            // folds to `k`), which the ASCII-case-insensitive search would miss: then every
+            // entry of the index is tested.
+            let mut all = false;
+            for v in rec.values(ix.slot as usize) {
+                with_text(v, |s| {
+                    if !s.is_ascii() {
+                        all = true;
+                        return false;
+                    }
+                    for m in ac.find_overlapping_iter(s) {
+                        let p = m.pattern().as_u32();
+                        let (w, bit) = ((p / 64) as usize, 1u64 << (p % 64));
+                        if seen[w] & bit == 0 {
+                            seen[w] |= bit;
+                            found.push(p);
+                        }
+                    }
+                    false
+                });
+            }
+            if all {
+                found.clear();
+                found.extend(0..ix.literals.len() as u32);
+            }
+            for &p in found.iter() {
+                seen[(p / 64) as usize] = 0;
+                for &x in ix.literals[p as usize].1 {
+                    let x = &spec.entries[x as usize];
+                    if x.mask & !bits == 0 {
+                        test(x, &mut ctx);
+                    }
+                }
+            }
+            found.clear();
         }
         if self.touched.is_empty() {
             return;
