@@ -456,141 +456,36 @@ impl<'a> Parser<'a> {
     /// it holds escapes. Validates escapes.
     #[inline]
     fn string(&mut self) -> Result<(usize, usize, bool), DecodeError> {
-        let b = self.b;
         let start = self.i + 1;
-        let mut j = scan_quote_or_backslash(b, start);
-        let mut escaped = false;
-        loop {
-            match b.get(j) {
-                None => {
-                    self.i = j;
-                    return Err(self.err("unterminated string"));
-                }
-                Some(b'"') => {
-                    self.i = j + 1;
-                    return Ok((start, j, escaped));
-                }
-                Some(_) => {
-                    // a backslash
-                    escaped = true;
-                    match b.get(j + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => j += 2,
-                        Some(b'u') => {
-                            let hex = b.get(j + 2..j + 6);
-                            if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
-                                self.i = j;
-                                return Err(self.err("invalid \\u escape"));
-                            }
-                            j += 6;
-                        }
-                        _ => {
-                            self.i = j;
-                            return Err(self.err("invalid escape"));
-                        }
-                    }
-                    j = scan_quote_or_backslash(b, j);
-                }
+        match scan_string(self.b, self.i) {
+            Ok((end, escaped)) => {
+                self.i = end + 1;
+                Ok((start, end, escaped))
             }
+            Err(e) => Err(self.fail(e)),
         }
     }
 
-    /// Skip a value no wanted path reaches, checking its grammar: iterative (no trie, no
-    /// recursion), the kinds of the open containers kept as bits of a `u128`.
-    fn skip_value(&mut self, depth: u32) -> Result<(), DecodeError> {
-        // bit k: the container opened at level k is an object
-        let mut objects: u128 = 0;
-        let mut level: u32 = 0;
-        'value: loop {
-            if depth + level > MAX_DEPTH {
-                return Err(DecodeError::TooDeep);
-            }
-            match self.peek() {
-                Some(b'{') => {
-                    self.i += 1;
-                    self.ws();
-                    if self.peek() == Some(b'}') {
-                        self.i += 1;
-                    } else {
-                        if level >= 128 {
-                            return Err(DecodeError::TooDeep);
-                        }
-                        objects |= 1 << level;
-                        level += 1;
-                        self.skip_key()?;
-                        continue 'value;
-                    }
-                }
-                Some(b'[') => {
-                    self.i += 1;
-                    self.ws();
-                    if self.peek() == Some(b']') {
-                        self.i += 1;
-                    } else {
-                        if level >= 128 {
-                            return Err(DecodeError::TooDeep);
-                        }
-                        objects &= !(1 << level);
-                        level += 1;
-                        continue 'value;
-                    }
-                }
-                Some(b'"') => {
-                    self.string()?;
-                }
-                Some(b't') => self.literal(b"true", NONE, Value::Null)?,
-                Some(b'f') => self.literal(b"false", NONE, Value::Null)?,
-                Some(b'n') => self.literal(b"null", NONE, Value::Null)?,
-                Some(b'-' | b'0'..=b'9') => {
-                    self.scan_number()?;
-                }
-                Some(_) => return Err(self.err("unexpected character")),
-                None => return Err(self.err("unexpected end of line")),
-            }
-            // after a value: close containers or go on to the next element
-            loop {
-                if level == 0 {
-                    return Ok(());
-                }
-                let in_object = objects & (1 << (level - 1)) != 0;
-                self.ws();
-                match self.peek() {
-                    Some(b',') => {
-                        self.i += 1;
-                        self.ws();
-                        if in_object {
-                            self.skip_key()?;
-                        }
-                        continue 'value;
-                    }
-                    Some(b'}') if in_object => {
-                        self.i += 1;
-                        level -= 1;
-                    }
-                    Some(b']') if !in_object => {
-                        self.i += 1;
-                        level -= 1;
-                    }
-                    _ if in_object => return Err(self.err("expected ',' or '}'")),
-                    _ => return Err(self.err("expected ',' or ']'")),
-                }
-            }
-        }
-    }
-
-    /// In a skipped object: a key, `:`, and the whitespace before the value.
+    /// Skip a value no wanted path reaches, checking its grammar ([`skip_value`]).
     #[inline]
-    fn skip_key(&mut self) -> Result<(), DecodeError> {
-        if self.peek() != Some(b'"') {
-            return Err(self.err("expected a key"));
+    fn skip_value(&mut self, depth: u32) -> Result<(), DecodeError> {
+        match skip_value(self.b, self.i, depth) {
+            Ok(i) => {
+                self.i = i;
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
         }
-        self.string()?;
-        self.ws();
-        if self.peek() != Some(b':') {
-            return Err(self.err("expected ':'"));
+    }
+
+    fn fail(&mut self, e: ScanError) -> DecodeError {
+        match e {
+            ScanError::TooDeep => DecodeError::TooDeep,
+            ScanError::Syntax { at, what } => {
+                self.i = at;
+                DecodeError::Syntax { at, what }
+            }
         }
-        self.i += 1;
-        self.ws();
-        Ok(())
     }
 
     fn literal(&mut self, word: &[u8], node: u32, v: Value<'static>) -> Result<(), DecodeError> {
@@ -632,53 +527,13 @@ impl<'a> Parser<'a> {
     /// Scan a number (grammar only); returns whether it is written as an integer.
     #[inline]
     fn scan_number(&mut self) -> Result<bool, DecodeError> {
-        let b = self.b;
-        let mut i = self.i;
-        if b[i] == b'-' {
-            i += 1;
-        }
-        match b.get(i) {
-            Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => {
-                while b.get(i).is_some_and(u8::is_ascii_digit) {
-                    i += 1;
-                }
-            }
-            _ => {
+        match scan_number(self.b, self.i) {
+            Ok((i, integral)) => {
                 self.i = i;
-                return Err(self.err("invalid number"));
+                Ok(integral)
             }
+            Err(e) => Err(self.fail(e)),
         }
-        let mut integral = true;
-        if b.get(i) == Some(&b'.') {
-            integral = false;
-            i += 1;
-            let d = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == d {
-                self.i = i;
-                return Err(self.err("invalid number"));
-            }
-        }
-        if matches!(b.get(i), Some(b'e' | b'E')) {
-            integral = false;
-            i += 1;
-            if matches!(b.get(i), Some(b'+' | b'-')) {
-                i += 1;
-            }
-            let d = i;
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
-            }
-            if i == d {
-                self.i = i;
-                return Err(self.err("invalid number"));
-            }
-        }
-        self.i = i;
-        Ok(integral)
     }
 
     /// Push a non-string scalar to every slot of `node` (and read it as the timestamp).
@@ -756,6 +611,198 @@ impl<'a> Parser<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// A grammar error found by the scanning functions.
+#[derive(Debug, Clone, Copy)]
+enum ScanError {
+    TooDeep,
+    Syntax { at: usize, what: &'static str },
+}
+
+#[inline]
+fn syntax<T>(at: usize, what: &'static str) -> Result<T, ScanError> {
+    Err(ScanError::Syntax { at, what })
+}
+
+#[inline]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(&c) = b.get(i) {
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r') {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// The string whose opening quote is at `b[i]`: the index of its closing quote and
+/// whether it holds escapes (checked: `\\u` takes four hex digits).
+#[inline]
+fn scan_string(b: &[u8], i: usize) -> Result<(usize, bool), ScanError> {
+    let mut j = scan_quote_or_backslash(b, i + 1);
+    let mut escaped = false;
+    loop {
+        match b.get(j) {
+            None => return syntax(j, "unterminated string"),
+            Some(b'"') => return Ok((j, escaped)),
+            Some(_) => {
+                // a backslash
+                escaped = true;
+                match b.get(j + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => j += 2,
+                    Some(b'u') => {
+                        let hex = b.get(j + 2..j + 6);
+                        if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                            return syntax(j, "invalid \\u escape");
+                        }
+                        j += 6;
+                    }
+                    _ => return syntax(j, "invalid escape"),
+                }
+                j = scan_quote_or_backslash(b, j);
+            }
+        }
+    }
+}
+
+/// The number at `b[i]` (grammar only): the index after it and whether it is written as
+/// an integer.
+#[inline]
+fn scan_number(b: &[u8], mut i: usize) -> Result<(usize, bool), ScanError> {
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            i += 1;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+        }
+        _ => return syntax(i, "invalid number"),
+    }
+    let mut integral = true;
+    if b.get(i) == Some(&b'.') {
+        integral = false;
+        i += 1;
+        let d = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == d {
+            return syntax(i, "invalid number");
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        integral = false;
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let d = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == d {
+            return syntax(i, "invalid number");
+        }
+    }
+    Ok((i, integral))
+}
+
+/// In a skipped object, at a key: the key, `:` and the whitespace before the value.
+#[inline]
+fn skip_key(b: &[u8], i: usize) -> Result<usize, ScanError> {
+    if b.get(i) != Some(&b'"') {
+        return syntax(i, "expected a key");
+    }
+    let (end, _) = scan_string(b, i)?;
+    let i = skip_ws(b, end + 1);
+    if b.get(i) != Some(&b':') {
+        return syntax(i, "expected ':'");
+    }
+    Ok(skip_ws(b, i + 1))
+}
+
+/// Skip the value at `b[i]` (at nesting `depth`) that no wanted path reaches, checking its
+/// grammar: iterative (no trie, no recursion), the kinds of the open containers kept as
+/// the bits of a `u128`. Returns the index after the value.
+fn skip_value(b: &[u8], mut i: usize, depth: u32) -> Result<usize, ScanError> {
+    // bit k: the container opened at level k is an object
+    let mut objects: u128 = 0;
+    let mut level: u32 = 0;
+    'value: loop {
+        if depth + level > MAX_DEPTH {
+            return Err(ScanError::TooDeep);
+        }
+        match b.get(i) {
+            Some(b'"') => i = scan_string(b, i)?.0 + 1,
+            Some(b'{') => {
+                i = skip_ws(b, i + 1);
+                if b.get(i) == Some(&b'}') {
+                    i += 1;
+                } else {
+                    if level >= 128 {
+                        return Err(ScanError::TooDeep);
+                    }
+                    objects |= 1 << level;
+                    level += 1;
+                    i = skip_key(b, i)?;
+                    continue 'value;
+                }
+            }
+            Some(b'[') => {
+                i = skip_ws(b, i + 1);
+                if b.get(i) == Some(&b']') {
+                    i += 1;
+                } else {
+                    if level >= 128 {
+                        return Err(ScanError::TooDeep);
+                    }
+                    objects &= !(1 << level);
+                    level += 1;
+                    continue 'value;
+                }
+            }
+            Some(b'-' | b'0'..=b'9') => i = scan_number(b, i)?.0,
+            Some(b't') if b[i..].starts_with(b"true") => i += 4,
+            Some(b'f') if b[i..].starts_with(b"false") => i += 5,
+            Some(b'n') if b[i..].starts_with(b"null") => i += 4,
+            Some(b't' | b'f' | b'n') => return syntax(i, "invalid literal"),
+            Some(_) => return syntax(i, "unexpected character"),
+            None => return syntax(i, "unexpected end of line"),
+        }
+        // after a value: close containers or go on to the next element
+        loop {
+            if level == 0 {
+                return Ok(i);
+            }
+            let in_object = objects & (1 << (level - 1)) != 0;
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => {
+                    i = skip_ws(b, i + 1);
+                    if in_object {
+                        i = skip_key(b, i)?;
+                    }
+                    continue 'value;
+                }
+                Some(b'}') if in_object => {
+                    i += 1;
+                    level -= 1;
+                }
+                Some(b']') if !in_object => {
+                    i += 1;
+                    level -= 1;
+                }
+                _ if in_object => return syntax(i, "expected ',' or '}'"),
+                _ => return syntax(i, "expected ',' or ']'"),
+            }
+        }
     }
 }
 

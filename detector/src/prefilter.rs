@@ -28,13 +28,15 @@
 //! not as a bad line. A line without the tested keys (garbage, most broken lines) is
 //! always decoded.
 
-use eqlc_runtime::pack::ExactTest;
+use eqlc_runtime::pack::ValueTest;
 use eqlc_runtime::record::timestamp_of;
 use eqlc_runtime::Value;
 use memchr::memmem::Finder;
 
 /// At most this many distinct key leaves are searched.
 const MAX_LEAVES: usize = 8;
+/// At most this many tests, all filters together.
+const MAX_TESTS: usize = 64;
 
 #[derive(Debug, Clone)]
 struct Leaf {
@@ -42,16 +44,75 @@ struct Leaf {
     finder: Finder<'static>,
     /// Length of the leaf name.
     len: usize,
-    /// The values some test of this leaf accepts (bit `i` of a mask = `atoms[i]`).
-    atoms: Vec<Box<[u8]>>,
+    /// The tests reading this leaf (bit `i` = test `i`).
+    mask: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Test {
+    /// Bit `c` set: some value or prefix starts with byte `c` (both cases when folding);
+    /// all bits set when one is empty.
+    first: [u64; 4],
+    values: &'static [&'static str],
+    prefixes: &'static [&'static str],
+    fold: bool,
+}
+
+impl Test {
+    /// Whether the value `v` (raw JSON string content without escapes) may pass: when
+    /// folding and `v` is not ASCII, the answer is yes (not worked out here).
+    fn new(t: &ValueTest) -> Test {
+        let mut first = [0u64; 4];
+        for x in t.values.iter().chain(t.prefixes) {
+            match x.as_bytes().first() {
+                None => first = [u64::MAX; 4],
+                Some(&c) => {
+                    for c in [c, c.to_ascii_lowercase(), c.to_ascii_uppercase()] {
+                        first[usize::from(c / 64)] |= 1 << (c % 64);
+                    }
+                }
+            }
+        }
+        Test {
+            first,
+            values: t.values,
+            prefixes: t.prefixes,
+            fold: t.fold,
+        }
+    }
+
+    fn accepts(&self, v: &[u8]) -> bool {
+        match v.first() {
+            // no value or prefix starts so (a non-ASCII value may fold to ASCII)
+            Some(&c) if c < 0x80 && self.first[usize::from(c / 64)] & (1 << (c % 64)) == 0 => {
+                return false
+            }
+            _ => {}
+        }
+        if self.fold {
+            !v.is_ascii()
+                || self
+                    .values
+                    .iter()
+                    .any(|x| v.eq_ignore_ascii_case(x.as_bytes()))
+                || self
+                    .prefixes
+                    .iter()
+                    .any(|p| v.len() >= p.len() && v[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        } else {
+            self.values.iter().any(|x| v == x.as_bytes())
+                || self.prefixes.iter().any(|p| v.starts_with(p.as_bytes()))
+        }
+    }
 }
 
 /// A byte-level check that a line cannot matter to a pack; see the module docs.
 #[derive(Debug, Clone)]
 pub struct Prefilter {
     leaves: Vec<Leaf>,
-    /// Per filter: (leaf index, mask of the atoms the test accepts).
-    filters: Vec<Vec<(usize, u64)>>,
+    tests: Vec<Test>,
+    /// Per filter: mask of its tests.
+    filters: Vec<u64>,
 }
 
 /// What the prefilter found.
@@ -66,96 +127,72 @@ pub enum Verdict {
 impl Prefilter {
     /// A prefilter for a pack reading `fields` that requires `tests` (see
     /// [`RulePack::prefilter`](eqlc_runtime::RulePack::prefilter)); `None` when nothing
-    /// can be skipped (no conditions, a filter without tests, too many keys or values).
-    pub fn new(fields: &[&str], tests: Option<&[&[ExactTest]]>) -> Option<Prefilter> {
+    /// can be skipped (no conditions, a filter without tests, too many keys or tests).
+    pub fn new(fields: &[&str], tests: Option<&[&[ValueTest]]>) -> Option<Prefilter> {
         let tests = tests?;
         let leaf_of = |slot: usize| {
             let path = *fields.get(slot)?;
-            Some(path.rsplit('.').next().unwrap_or(path))
+            let leaf = path.rsplit('.').next().unwrap_or(path);
+            (!leaf.is_empty() && !leaf.contains(['"', '\\'])).then_some(leaf)
         };
-        // A leaf shared by several fields (`type`: `event.type`, `host.os.type`, ...) is
-        // read for all of them at once, so it rarely rules a line out but often has many
-        // keys to look at: such tests are dropped from filters that have others (fewer
-        // tests never skip more), and leaves are searched least shared first.
-        let mut paths_of_leaf: Vec<(&str, Vec<&str>)> = Vec::new();
+        // Leaves are searched least shared first: a leaf several fields end with
+        // (`type`: `event.type`, `host.os.type`, ...) has many keys to look at and rarely
+        // rules a line out, since all their values count.
+        let mut leaves: Vec<(&str, Vec<&str>)> = Vec::new();
         for t in tests.iter().flat_map(|f| f.iter()) {
             let leaf = leaf_of(t.slot)?;
             let path = fields[t.slot];
-            match paths_of_leaf.iter_mut().find(|(l, _)| *l == leaf) {
+            match leaves.iter_mut().find(|(l, _)| *l == leaf) {
                 Some((_, ps)) if !ps.contains(&path) => ps.push(path),
                 Some(_) => {}
-                None => paths_of_leaf.push((leaf, vec![path])),
+                None => leaves.push((leaf, vec![path])),
             }
         }
-        let shared = |slot: usize| {
-            let leaf = leaf_of(slot);
-            paths_of_leaf
+        if leaves.len() > MAX_LEAVES || tests.is_empty() {
+            return None;
+        }
+        // then, among equally shared leaves, those whose tests accept more values first (a
+        // heuristic: short lists such as `host.os.type == "linux"` tend to hold for most
+        // events of a stream)
+        let accepted = |leaf: &str| {
+            tests
                 .iter()
-                .find(|(l, _)| Some(*l) == leaf)
-                .map_or(0, |(_, ps)| ps.len())
+                .flat_map(|f| f.iter())
+                .filter(|t| leaf_of(t.slot) == Some(leaf))
+                .map(|t| t.values.len() + t.prefixes.len())
+                .sum::<usize>()
         };
-        let mut order: Vec<&ExactTest> = tests.iter().flat_map(|f| f.iter()).collect();
-        order.sort_by_key(|t| shared(t.slot));
+        leaves.sort_by_key(|(leaf, ps)| (ps.len(), core::cmp::Reverse(accepted(leaf))));
         let mut pf = Prefilter {
-            leaves: Vec::new(),
-            filters: Vec::new(),
-        };
-        // leaves in search order
-        for t in order {
-            let leaf = leaf_of(t.slot)?;
-            if leaf.is_empty() || leaf.contains(['"', '\\']) {
-                return None;
-            }
-            if !pf
-                .leaves
+            leaves: leaves
                 .iter()
-                .any(|l| l.finder.needle()[..l.len] == *leaf.as_bytes())
-            {
-                if pf.leaves.len() == MAX_LEAVES {
-                    return None;
-                }
-                pf.leaves.push(Leaf {
+                .map(|(leaf, _)| Leaf {
                     finder: memchr::memmem::FinderBuilder::new()
                         .build_forward_with_ranker(JsonRank, format!("{leaf}\"").as_bytes())
                         .into_owned(),
                     len: leaf.len(),
-                    atoms: Vec::new(),
-                });
-            }
-        }
+                    mask: 0,
+                })
+                .collect(),
+            tests: Vec::new(),
+            filters: Vec::new(),
+        };
         for f in tests {
-            let least_shared = f.iter().map(|t| shared(t.slot)).min()?;
-            let mut ft = Vec::new();
-            for t in f.iter().filter(|t| shared(t.slot) == least_shared) {
+            if f.is_empty() {
+                return None;
+            }
+            let mut mask = 0u64;
+            for t in *f {
                 let leaf = leaf_of(t.slot)?;
-                if leaf.is_empty() || leaf.contains(['"', '\\']) {
+                let li = leaves.iter().position(|(l, _)| *l == leaf)?;
+                if pf.tests.len() == MAX_TESTS {
                     return None;
                 }
-                let li = pf
-                    .leaves
-                    .iter()
-                    .position(|l| l.finder.needle()[..l.len] == *leaf.as_bytes())?;
-                let l = &mut pf.leaves[li];
-                let mut mask = 0u64;
-                for v in t.values {
-                    let ai = match l.atoms.iter().position(|a| **a == *v.as_bytes()) {
-                        Some(i) => i,
-                        None => {
-                            if l.atoms.len() == 64 {
-                                return None;
-                            }
-                            l.atoms.push(Box::from(v.as_bytes()));
-                            l.atoms.len() - 1
-                        }
-                    };
-                    mask |= 1 << ai;
-                }
-                ft.push((li, mask));
+                mask |= 1 << pf.tests.len();
+                pf.leaves[li].mask |= 1 << pf.tests.len();
+                pf.tests.push(Test::new(t));
             }
-            pf.filters.push(ft);
-        }
-        if pf.filters.is_empty() {
-            return None;
+            pf.filters.push(mask);
         }
         Some(pf)
     }
@@ -174,21 +211,34 @@ impl Prefilter {
             return None;
         }
         let ts = leading_timestamp(line)?;
-        // per leaf: atoms seen, and whether any value was seen at all
-        let mut masks = [0u64; MAX_LEAVES];
-        let mut seen = [false; MAX_LEAVES];
-        let fails = |seen: &[bool; MAX_LEAVES], masks: &[u64; MAX_LEAVES], li: usize, m: u64| {
-            seen[li] && masks[li] & m == 0
-        };
-        for (li, leaf) in self.leaves.iter().enumerate() {
-            if li > 0
-                && self
-                    .filters
-                    .iter()
-                    .all(|f| f.iter().any(|&(l, m)| l < li && fails(&seen, &masks, l, m)))
-            {
-                break; // every filter already fails
+        // tests that some value passed; tests whose leaf was searched and seen with values
+        let mut passed = 0u64;
+        let mut seen = 0u64;
+        let mut done = 0u64;
+        for leaf in &self.leaves {
+            // only the tests of filters not failed yet, and not passed yet, are worked out
+            let failed = seen & !passed;
+            let alive = self
+                .filters
+                .iter()
+                .filter(|&&f| f & failed == 0)
+                .fold(0u64, |a, &f| a | f);
+            let active = leaf.mask & alive & !passed;
+            if active == 0 {
+                done |= leaf.mask;
+                continue;
             }
+            let mut each = |v: &[u8]| {
+                seen |= active;
+                let mut m = active & !passed;
+                while m != 0 {
+                    let t = m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    if self.tests[t].accepts(v) {
+                        passed |= 1 << t;
+                    }
+                }
+            };
             for p in leaf.finder.find_iter(line) {
                 if p == 0 || !matches!(line[p - 1], b'"' | b'.') {
                     continue;
@@ -198,12 +248,6 @@ impl Prefilter {
                     continue; // a string value ending in the leaf name, not a key
                 }
                 j = skip_ws(line, j + 1);
-                let mut each = |s: &[u8]| {
-                    seen[li] = true;
-                    if let Some(ai) = leaf.atoms.iter().position(|a| **a == *s) {
-                        masks[li] |= 1 << ai;
-                    }
-                };
                 match line.get(j)? {
                     b'"' => {
                         let (s, _) = string_at(line, j)?;
@@ -230,11 +274,21 @@ impl Prefilter {
                     _ => return None,
                 }
             }
+            done |= leaf.mask;
+            // a test fails when its leaf was seen and no value passed it
+            let failed = seen & !passed;
+            if self.filters.iter().all(|&f| f & failed != 0) {
+                return Some(ts); // every filter fails
+            }
+            if self
+                .filters
+                .iter()
+                .any(|&f| f & !done == 0 && f & failed == 0)
+            {
+                return None; // a filter can pass: decode
+            }
         }
-        self.filters
-            .iter()
-            .all(|f| f.iter().any(|&(l, m)| fails(&seen, &masks, l, m)))
-            .then_some(ts)
+        None
     }
 }
 
@@ -308,26 +362,45 @@ fn leading_timestamp(b: &[u8]) -> Option<i64> {
 mod tests {
     use super::*;
 
-    const FIELDS: &[&str] = &["event.category", "event.action", "host.os.type"];
-    static SEED: &[&[ExactTest]] = &[
+    const FIELDS: &[&str] = &[
+        "event.category",
+        "event.action",
+        "host.os.type",
+        "process.name",
+    ];
+    static SEED: &[&[ValueTest]] = &[
         &[
-            ExactTest {
+            ValueTest {
                 slot: 0,
                 values: &["process"],
+                prefixes: &[],
+                fold: false,
             },
-            ExactTest {
+            ValueTest {
                 slot: 1,
                 values: &["exec", "fork"],
+                prefixes: &[],
+                fold: false,
             },
         ],
         &[
-            ExactTest {
+            ValueTest {
                 slot: 0,
                 values: &["network"],
+                prefixes: &[],
+                fold: false,
             },
-            ExactTest {
+            ValueTest {
                 slot: 2,
                 values: &["linux"],
+                prefixes: &[],
+                fold: false,
+            },
+            ValueTest {
+                slot: 3,
+                values: &["nc", "perl"],
+                prefixes: &["python"],
+                fold: true,
             },
         ],
     ];
@@ -340,7 +413,7 @@ mod tests {
     #[test]
     fn skips_only_what_no_filter_can_pass() {
         let t = 1_714_521_600_000_000_000;
-        let skip = [
+        let mut skip = vec![
             format!(r#"{{{TS},"event":{{"category":["file"],"action":"exec"}}}}"#),
             format!(r#"{{{TS},"event":{{"category":"process","action":"end"}}}}"#),
             format!(r#"{{{TS},"event.category":["process"],"event.action":["end","x"]}}"#),
@@ -348,6 +421,10 @@ mod tests {
             // a string value ending in "category" is not a key
             format!(r#"{{{TS},"m":"category","event":{{"category":"file"}}}}"#),
         ];
+        skip.extend([
+            format!(r#"{{{TS},"event":{{"category":"network"}},"os":{{"type":"linux"}},"process":{{"name":"bash"}}}}"#),
+            format!(r#"{{{TS},"event":{{"category":"network"}},"os":{{"type":"linux"}},"process":{{"name":"pythox"}}}}"#),
+        ]);
         for l in &skip {
             assert_eq!(check(l), Verdict::Skip(t), "{l}");
         }
@@ -359,6 +436,16 @@ mod tests {
             ),
             // flat key spelling, and a key under another parent: superset, still passes
             format!(r#"{{{TS},"event.category":"network","x":{{"os.type":"linux"}}}}"#),
+            // case-insensitive values and prefixes; non-ASCII values are not worked out
+            format!(
+                r#"{{{TS},"event":{{"category":"network"}},"os":{{"type":"linux"}},"process":{{"name":"NC"}}}}"#
+            ),
+            format!(
+                r#"{{{TS},"event":{{"category":"network"}},"os":{{"type":"linux"}},"process":{{"name":"PyThOn3.11"}}}}"#
+            ),
+            format!(
+                r#"{{{TS},"event":{{"category":"network"}},"os":{{"type":"linux"}},"process":{{"name":"é"}}}}"#
+            ),
             // category missing: the decoder decides
             format!(r#"{{{TS},"event":{{"action":"end"}}}}"#),
             // escapes anywhere

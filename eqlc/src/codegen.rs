@@ -157,7 +157,7 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
 
                 fn prefilter(
                     &self,
-                ) -> ::core::option::Option<&'static [&'static [#rt::pack::ExactTest]]> {
+                ) -> ::core::option::Option<&'static [&'static [#rt::pack::ValueTest]]> {
                     #prefilter
                 }
             }
@@ -165,16 +165,16 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
     }
 }
 
-/// The body of `RulePack::prefilter`: per filter of every rule, the exact case-sensitive
-/// tests it requires (its category, and top-level conjuncts that are exact keyword
-/// tests); `None` when some filter requires none (every event may matter).
+/// The body of `RulePack::prefilter`: per filter of every rule, the value tests it
+/// requires (its category, and top-level conjuncts that are exact or prefix keyword tests,
+/// or lists of them); `None` when some filter requires none (every event may matter).
 fn prefilter_tokens(plan: &PackPlan, rt: &TokenStream) -> TokenStream {
     let mut entries = Vec::new();
     for rule in &plan.rules {
         for f in &rule.filters {
             let mut tests = Vec::new();
             if let Some(c) = &f.category {
-                tests.push((rule.category_slot, vec![c.clone()]));
+                tests.push((rule.category_slot, (vec![c.clone()], Vec::new(), false)));
             }
             let conjuncts = match &f.pred {
                 Pred::And(ps) => ps.as_slice(),
@@ -184,8 +184,15 @@ fn prefilter_tokens(plan: &PackPlan, rt: &TokenStream) -> TokenStream {
             if tests.is_empty() {
                 return quote! { ::core::option::Option::None };
             }
-            let tests = tests.iter().map(|(slot, values)| {
-                quote! { #rt::pack::ExactTest { slot: #slot, values: &[#(#values),*] } }
+            let tests = tests.iter().map(|(slot, (values, prefixes, fold))| {
+                quote! {
+                    #rt::pack::ValueTest {
+                        slot: #slot,
+                        values: &[#(#values),*],
+                        prefixes: &[#(#prefixes),*],
+                        fold: #fold,
+                    }
+                }
             });
             entries.push(quote! { &[#(#tests),*] });
         }
@@ -193,39 +200,51 @@ fn prefilter_tokens(plan: &PackPlan, rt: &TokenStream) -> TokenStream {
     quote! { ::core::option::Option::Some(&[#(#entries),*]) }
 }
 
-/// `Some((slot, values))` when `p` holds only if some value of the slot is exactly
-/// (case-sensitively) one of `values`.
-fn exact_leaf(p: &Pred) -> Option<(usize, Vec<String>)> {
-    fn exact_values(t: &TextTest) -> Option<Vec<String>> {
+/// Accepted (values, prefixes, fold) of a leaf test.
+type Accepted = (Vec<String>, Vec<String>, bool);
+
+/// `Some((slot, accepted))` when `p` holds only if some value of the slot is one of the
+/// accepted values or starts with one of the accepted prefixes.
+fn exact_leaf(p: &Pred) -> Option<(usize, Accepted)> {
+    fn merge(a: &mut Option<Accepted>, b: Accepted) -> Option<()> {
+        match a {
+            None => *a = Some(b),
+            Some(a) if a.2 == b.2 => {
+                a.0.extend(b.0);
+                a.1.extend(b.1);
+            }
+            Some(_) => return None,
+        }
+        Some(())
+    }
+    fn accepted(t: &TextTest) -> Option<Accepted> {
         match t {
-            TextTest::Exact { s, fold: false } => Some(vec![s.clone()]),
-            TextTest::Set {
-                values,
-                fold: false,
-            } => Some(values.clone()),
+            TextTest::Exact { s, fold } => Some((vec![s.clone()], Vec::new(), *fold)),
+            TextTest::Set { values, fold } => Some((values.clone(), Vec::new(), *fold)),
+            TextTest::Prefix { s, fold } => Some((Vec::new(), vec![s.clone()], *fold)),
             TextTest::AnyOf(ts) => {
-                let mut v = Vec::new();
+                let mut acc = None;
                 for t in ts {
-                    v.extend(exact_values(t)?);
+                    merge(&mut acc, accepted(t)?)?;
                 }
-                Some(v)
+                acc
             }
             _ => None,
         }
     }
     match p {
-        Pred::Text { slot, test } => Some((*slot, exact_values(test)?)),
+        Pred::Text { slot, test } => Some((*slot, accepted(test)?)),
         Pred::Or(ps) => {
             let mut slot = None;
-            let mut values = Vec::new();
+            let mut acc = None;
             for q in ps {
-                let (s, v) = exact_leaf(q)?;
+                let (s, a) = exact_leaf(q)?;
                 if *slot.get_or_insert(s) != s {
                     return None;
                 }
-                values.extend(v);
+                merge(&mut acc, a)?;
             }
-            Some((slot?, values))
+            Some((slot?, acc?))
         }
         _ => None,
     }

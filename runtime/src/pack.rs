@@ -42,15 +42,20 @@ pub struct PackStats {
     pub pending: u64,
 }
 
-/// One exact test a filter requires, for prefilters ([`RulePack::prefilter`]): some value
-/// of the field in slot `slot`, read as keyword text, is (case-sensitively, byte for byte)
-/// one of `values`.
+/// One test a filter requires, for prefilters ([`RulePack::prefilter`]): some value of the
+/// field in slot `slot`, read as keyword text, is one of `values` or starts with one of
+/// `prefixes` — byte for byte, or when `fold`, after Unicode simple case folding (then
+/// `values` and `prefixes` are given folded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExactTest {
+pub struct ValueTest {
     /// Slot (index into [`RulePack::fields`]).
     pub slot: usize,
-    /// The accepted values.
+    /// Accepted values.
     pub values: &'static [&'static str],
+    /// Accepted prefixes.
+    pub prefixes: &'static [&'static str],
+    /// Case-insensitive (Unicode simple case folding).
+    pub fold: bool,
 }
 
 /// A compiled set of rules. Generated code implements it; the detector and tests drive it.
@@ -78,9 +83,9 @@ pub trait RulePack {
     /// Necessary conditions for an event to matter, so that a caller may skip events
     /// without decoding them fully: an event can pass a filter of some rule (and so change
     /// any state of the pack or produce any alert) only if, for some entry of the list, it
-    /// passes every [`ExactTest`] of that entry. An event that passes no filter leaves the
+    /// passes every [`ValueTest`] of that entry. An event that passes no filter leaves the
     /// pack unchanged. `None` (the default): nothing is known, every event may matter.
-    fn prefilter(&self) -> Option<&'static [&'static [ExactTest]]> {
+    fn prefilter(&self) -> Option<&'static [&'static [ValueTest]]> {
         None
     }
 }
