@@ -803,6 +803,7 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
             #[allow(unused_imports)]
             use __rt::Record as _;
             use #rt::table as __T;
+            #[allow(unused_imports)]
             use __T::{Node as N, TextOp as T};
 
             static __EQLC_FIELDS: [&str; #nfields] = [#(#fields),*];
