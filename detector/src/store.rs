@@ -104,11 +104,11 @@ impl LineStore {
             }
         }
         if self.buf.len() == lo {
-            // appending at the end (first lap): grow by doubling up to the budget, without
-            // zero-filling
+            // appending at the end (first lap): the whole budget is reserved at once (address
+            // space only: pages are touched, and so resident, as lines arrive), so growing
+            // neither copies nor zero-fills
             if self.buf.capacity() < hi {
-                let want = hi.max(self.buf.len() * 2).min(self.cap);
-                self.buf.reserve_exact(want - self.buf.len());
+                self.buf.reserve_exact(self.cap - self.buf.len());
             }
             self.buf.extend_from_slice(line);
         } else {
