@@ -37,6 +37,20 @@ fn mixed(n: u64) -> Vec<u8> {
     out
 }
 
+/// Pending partials over all rules, as the detector's `--max-pending` default.
+const MAX_PENDING: usize = 1_000_000;
+
+/// The corpus pack sized as `eqlc-detect` sizes it (`--max-pending` / number of rules).
+fn corpus_pack_new() -> corpus::Pack {
+    let n = corpus::Pack::with_capacity(1).rules().len().max(1);
+    corpus::Pack::with_capacity(MAX_PENDING / n)
+}
+
+/// The seed-only pack, sized the same way.
+fn seed_pack_new() -> Bundled {
+    Bundled::with_capacity(MAX_PENDING)
+}
+
 fn detect<P: RulePack>(pack: P, bytes: &[u8]) -> u64 {
     let mut d = Detector::new(pack, Options::default(), io::sink(), io::sink());
     d.feed(bytes);
@@ -63,7 +77,7 @@ fn run_decoded<P: RulePack>(pack: &mut P, events: &[Decoded]) -> u64 {
 }
 
 fn corpus_pack(c: &mut Criterion) {
-    let n_rules = corpus::Pack::new().rules().len();
+    let n_rules = corpus::Pack::with_capacity(1).rules().len();
     if n_rules == 0 {
         println!("corpus_pack: skipped (no corpus at build time; set EQLC_SHARED)");
         return;
@@ -74,18 +88,18 @@ fn corpus_pack(c: &mut Criterion) {
         "corpus_pack: {n_rules} rules, {events} mixed events, {:.0} bytes per event",
         bytes.len() as f64 / events as f64
     );
-    let corpus_alerts = detect(corpus::Pack::new(), &bytes);
-    let seed_alerts = detect(Bundled::new(), &bytes);
+    let corpus_alerts = detect(corpus_pack_new(), &bytes);
+    let seed_alerts = detect(seed_pack_new(), &bytes);
     println!("corpus_pack: alerts: corpus {corpus_alerts}, seed only {seed_alerts}");
 
     // events/s of one pass each, interleaved, best of 5 (printed beside criterion's figures)
     let (mut best_c, mut best_s) = (f64::MAX, f64::MAX);
     for _ in 0..5 {
         let t = Instant::now();
-        detect(corpus::Pack::new(), &bytes);
+        detect(corpus_pack_new(), &bytes);
         best_c = best_c.min(t.elapsed().as_secs_f64());
         let t = Instant::now();
-        detect(Bundled::new(), &bytes);
+        detect(seed_pack_new(), &bytes);
         best_s = best_s.min(t.elapsed().as_secs_f64());
     }
     let (rc, rs) = (events as f64 / best_c, events as f64 / best_s);
@@ -97,8 +111,8 @@ fn corpus_pack(c: &mut Criterion) {
     );
 
     // Matching only (events decoded beforehand), and allocations per event once warm.
-    let decoded = decode(&bytes, corpus::Pack::new().fields());
-    let mut pack = corpus::Pack::new();
+    let decoded = decode(&bytes, corpus::Pack::with_capacity(1).fields());
+    let mut pack = corpus_pack_new();
     run_decoded(&mut pack, &decoded);
     let before = eqlc_benches::alloc::allocations();
     let t = Instant::now();
@@ -113,9 +127,9 @@ fn corpus_pack(c: &mut Criterion) {
     let mut g = c.benchmark_group("corpus_pack");
     g.throughput(Throughput::Elements(events));
     g.bench_function("corpus_1024_rules", |b| {
-        b.iter(|| detect(corpus::Pack::new(), &bytes))
+        b.iter(|| detect(corpus_pack_new(), &bytes))
     });
-    g.bench_function("seed_only", |b| b.iter(|| detect(Bundled::new(), &bytes)));
+    g.bench_function("seed_only", |b| b.iter(|| detect(seed_pack_new(), &bytes)));
     g.finish();
 }
 
