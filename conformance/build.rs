@@ -33,6 +33,8 @@ const SUITES: &[&str] = &[
 fn main() {
     println!("cargo:rerun-if-env-changed=EQLC_SHARED");
     println!("cargo:rerun-if-env-changed=CI");
+    // The generator's mode switch (`code` / `table`): CI runs the suite in both.
+    println!("cargo:rerun-if-env-changed=EQLC_CODEGEN");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/data.rs");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("cases.rs");
