@@ -333,12 +333,13 @@ pub fn summary(
 ) -> String {
     let secs = elapsed.as_secs_f64();
     let mut o = format!(
-        "{prog}: {} events, {:.1} MiB in {:.2} s ({:.0} events/s, {:.1} MiB/s)\n",
+        "{prog}: {} events, {:.1} MiB in {:.2} s ({:.0} events/s, {:.1} MiB/s); {} skipped by the prefilter\n",
         s.events,
         s.bytes as f64 / 1048576.0,
         secs,
         s.events as f64 / secs.max(1e-9),
         s.bytes as f64 / 1048576.0 / secs.max(1e-9),
+        s.skipped,
     );
     o.push_str(&format!(
         "{prog}: alerts: {} (suppressed by max_signals: {})\n",
