@@ -546,36 +546,50 @@ struct PredGen<'f> {
     fields: &'f [String],
 }
 
-/// What the expression generator needs from the filter generator.
+/// What the expression generator needs from a generator of filters (per-rule code in
+/// this module, tables in `codegen_table`): the pack's field table and a place for
+/// static items with fresh names.
 pub(crate) trait PredGenAccess {
-    /// Slot of a field path.
-    fn slot_of(&self, path: &str) -> usize;
-    /// Add a static item named by `make`'s argument; returns the name.
-    fn add_static(&mut self, what: &str, make: impl FnOnce(&Ident) -> TokenStream) -> Ident;
-}
+    /// The pack's field paths by slot.
+    fn fields(&self) -> &[String];
+    /// A fresh identifier for a static item of kind `what`.
+    fn fresh(&mut self, what: &str) -> Ident;
+    /// Emit a static item.
+    fn push_static(&mut self, item: TokenStream);
 
-impl PredGenAccess for PredGen<'_> {
+    /// Slot of a field path.
     fn slot_of(&self, path: &str) -> usize {
-        self.fields
+        self.fields()
             .iter()
             .position(|f| f == path)
             .expect("the planner gave every field a slot")
     }
 
+    /// Add a static item named by `make`'s argument; returns the name.
     fn add_static(&mut self, what: &str, make: impl FnOnce(&Ident) -> TokenStream) -> Ident {
         let name = self.fresh(what);
         let item = make(&name);
-        self.statics.push(item);
+        self.push_static(item);
         name
     }
 }
 
-impl PredGen<'_> {
+impl PredGenAccess for PredGen<'_> {
+    fn fields(&self) -> &[String] {
+        self.fields
+    }
+
     fn fresh(&mut self, what: &str) -> Ident {
         self.counter += 1;
         format_ident!("{}_{}{}", self.prefix, what, self.counter)
     }
 
+    fn push_static(&mut self, item: TokenStream) {
+        self.statics.push(item);
+    }
+}
+
+impl PredGen<'_> {
     fn pred(&mut self, p: &Pred) -> TokenStream {
         match p {
             Pred::Const(b) => quote! { #b },

@@ -79,27 +79,21 @@ struct Emitter<'f> {
 }
 
 impl PredGenAccess for Emitter<'_> {
-    fn slot_of(&self, path: &str) -> usize {
+    fn fields(&self) -> &[String] {
         self.fields
-            .iter()
-            .position(|f| f == path)
-            .expect("the planner gave every field a slot")
     }
 
-    fn add_static(&mut self, what: &str, make: impl FnOnce(&Ident) -> TokenStream) -> Ident {
-        let name = self.fresh(what);
-        let item = make(&name);
-        self.statics.push(item);
-        name
-    }
-}
-
-impl Emitter<'_> {
     fn fresh(&mut self, what: &str) -> Ident {
         self.counter += 1;
         format_ident!("__EQLC_{}{}", what, self.counter)
     }
 
+    fn push_static(&mut self, item: TokenStream) {
+        self.statics.push(item);
+    }
+}
+
+impl Emitter<'_> {
     /// A `Node` expression (constant) for `p`; conjuncts that are shared tests become
     /// `Shared` references when `share` is set.
     fn node(&mut self, p: &Pred, share: bool) -> TokenStream {
