@@ -81,7 +81,7 @@ fn lower_has(r: &SlotView<'_>, slot: usize, pred: impl Fn(&str) -> bool) -> bool
 }
 
 /// `*a*b*c*` in order.
-fn contains_in_order(s: &str, parts: &[&str]) -> bool {
+pub(crate) fn contains_in_order(s: &str, parts: &[&str]) -> bool {
     let mut rest = s;
     for p in parts {
         match rest.find(p) {
@@ -100,43 +100,53 @@ fn args_count_ge(r: &SlotView<'_>, slot: usize, n: i64) -> bool {
     })
 }
 
-/// Stage 1: the interpreter / netcat exec.
-pub fn stage1(r: &SlotView<'_>, s: &Slots) -> bool {
-    if !(has(r, s.category, "process")
-        && has(r, s.os_type, "linux")
-        && has(r, s.event_type, "start")
-        && (has(r, s.action, "exec") || has(r, s.action, "fork")))
-    {
-        return false;
-    }
-    let parent_ok = lower_has(r, s.parent, |p| {
-        matches!(
-            p,
-            "bash"
-                | "dash"
-                | "sh"
-                | "tcsh"
-                | "csh"
-                | "zsh"
-                | "ksh"
-                | "fish"
-                | "perl"
-                | "ruby"
-                | "openssl"
-                | "nc"
-                | "netcat"
-                | "ncat"
-                | "telnet"
-                | "awk"
-        ) || p.starts_with("python")
-            || p.starts_with("php")
-            || p.starts_with("lua")
-    });
-    if !parent_ok {
-        return false;
-    }
-    let name = |pred: &dyn Fn(&str) -> bool| lower_has(r, s.name, pred);
-    let arg = |pred: &dyn Fn(&str) -> bool| lower_has(r, s.args, pred);
+/// Parents the rule accepts (lower-cased name).
+pub(crate) fn parent_in_list(p: &str) -> bool {
+    matches!(
+        p,
+        "bash"
+            | "dash"
+            | "sh"
+            | "tcsh"
+            | "csh"
+            | "zsh"
+            | "ksh"
+            | "fish"
+            | "perl"
+            | "ruby"
+            | "openssl"
+            | "nc"
+            | "netcat"
+            | "ncat"
+            | "telnet"
+            | "awk"
+    ) || p.starts_with("python")
+        || p.starts_with("php")
+        || p.starts_with("lua")
+}
+
+/// Process names stage 2 accepts (lower-cased name).
+pub(crate) fn network_name_in_list(n: &str) -> bool {
+    matches!(
+        n,
+        "perl" | "ruby" | "openssl" | "nc" | "netcat" | "ncat" | "telnet" | "awk"
+    ) || n.starts_with("python")
+        || n.starts_with("php")
+        || n.starts_with("lua")
+}
+
+/// A lower-cased-value test of a field: whether some value passes the predicate.
+pub(crate) type AnyLower<'a> = &'a dyn Fn(&dyn Fn(&str) -> bool) -> bool;
+
+/// Stage 1's interpreter branches, over accessors of the event: `name`/`arg` test
+/// lower-cased process.name / process.args values, `has_arg` is the case-sensitive `==`
+/// on process.args, `count_ge` compares process.args_count.
+pub(crate) fn exec_branches(
+    name: AnyLower<'_>,
+    arg: AnyLower<'_>,
+    has_arg: &dyn Fn(&str) -> bool,
+    count_ge: &dyn Fn(i64) -> bool,
+) -> bool {
     (name(&|n| n.starts_with("python"))
         && arg(&|a| a == "-c")
         && arg(&|a| {
@@ -162,13 +172,34 @@ pub fn stage1(r: &SlotView<'_>, s: &Slots) -> bool {
             && arg(&|a| a.contains("/inet/tcp/")))
         || (name(&|n| n == "openssl") && arg(&|a| a == "-connect"))
         || (name(&|n| matches!(n, "nc" | "ncat" | "netcat"))
-            && has(r, s.args, "-e")
-            && args_count_ge(r, s.args_count, 3)
-            && !has(r, s.args, "-z"))
-        || (name(&|n| n == "telnet") && args_count_ge(r, s.args_count, 3))
+            && has_arg("-e")
+            && count_ge(3)
+            && !has_arg("-z"))
+        || (name(&|n| n == "telnet") && count_ge(3))
 }
 
-fn excluded(ip: IpAddr) -> bool {
+/// Stage 1: the interpreter / netcat exec.
+pub fn stage1(r: &SlotView<'_>, s: &Slots) -> bool {
+    if !(has(r, s.category, "process")
+        && has(r, s.os_type, "linux")
+        && has(r, s.event_type, "start")
+        && (has(r, s.action, "exec") || has(r, s.action, "fork")))
+    {
+        return false;
+    }
+    let parent_ok = lower_has(r, s.parent, parent_in_list);
+    if !parent_ok {
+        return false;
+    }
+    let name = |pred: &dyn Fn(&str) -> bool| lower_has(r, s.name, pred);
+    let arg = |pred: &dyn Fn(&str) -> bool| lower_has(r, s.args, pred);
+    exec_branches(&name, &arg, &|x| has(r, s.args, x), &|n| {
+        args_count_ge(r, s.args_count, n)
+    })
+}
+
+/// Inside 127.0.0.0/8, 169.254.0.0/16, 224.0.0.0/4 or `::1` (the rule's `cidrmatch`).
+pub(crate) fn excluded(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(a) => {
             let o = a.octets();
@@ -187,14 +218,7 @@ pub fn stage2(r: &SlotView<'_>, s: &Slots) -> bool {
         && has(r, s.os_type, "linux")
         && has(r, s.event_type, "start")
         && (has(r, s.action, "connection_attempted") || has(r, s.action, "connection_accepted"))
-        && lower_has(r, s.name, |n| {
-            matches!(
-                n,
-                "perl" | "ruby" | "openssl" | "nc" | "netcat" | "ncat" | "telnet" | "awk"
-            ) || n.starts_with("python")
-                || n.starts_with("php")
-                || n.starts_with("lua")
-        })
+        && lower_has(r, s.name, network_name_in_list)
         && strs(r, s.dest_ip).next().is_some()
         && !strs(r, s.dest_ip).any(|ip| ip.parse().is_ok_and(excluded))
 }

@@ -16,9 +16,10 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+
+use crate::handwritten::{excluded, exec_branches, network_name_in_list, parent_in_list};
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
-use std::net::IpAddr;
 
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -219,18 +220,6 @@ fn lower_has(v: &Strs<'_>, pred: impl Fn(&str) -> bool) -> bool {
     })
 }
 
-/// `*a*b*c*` in order.
-fn contains_in_order(s: &str, parts: &[&str]) -> bool {
-    let mut rest = s;
-    for p in parts {
-        match rest.find(p) {
-            Some(i) => rest = &rest[i + p.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 /// Stage 1: the interpreter / netcat exec.
 fn stage1(d: &Doc<'_>) -> bool {
     let action = d.event(|e| &e.action);
@@ -241,29 +230,7 @@ fn stage1(d: &Doc<'_>) -> bool {
     {
         return false;
     }
-    let parent_ok = lower_has(d.parent_name(), |p| {
-        matches!(
-            p,
-            "bash"
-                | "dash"
-                | "sh"
-                | "tcsh"
-                | "csh"
-                | "zsh"
-                | "ksh"
-                | "fish"
-                | "perl"
-                | "ruby"
-                | "openssl"
-                | "nc"
-                | "netcat"
-                | "ncat"
-                | "telnet"
-                | "awk"
-        ) || p.starts_with("python")
-            || p.starts_with("php")
-            || p.starts_with("lua")
-    });
+    let parent_ok = lower_has(d.parent_name(), parent_in_list);
     if !parent_ok {
         return false;
     }
@@ -272,48 +239,7 @@ fn stage1(d: &Doc<'_>) -> bool {
     let count_ge = |n: i64| d.process.as_ref().and_then(|p| p.args_count) >= Some(n);
     let name = |pred: &dyn Fn(&str) -> bool| lower_has(names, pred);
     let arg = |pred: &dyn Fn(&str) -> bool| lower_has(args, pred);
-    (name(&|n| n.starts_with("python"))
-        && arg(&|a| a == "-c")
-        && arg(&|a| {
-            contains_in_order(a, &["import", "pty", "spawn"])
-                || contains_in_order(a, &["import", "subprocess", "call"])
-        }))
-        || (name(&|n| n.starts_with("perl"))
-            && arg(&|a| a == "-e")
-            && arg(&|a| a.contains("socket"))
-            && arg(&|a| a.contains("exec") || a.contains("system")))
-        || (name(&|n| n.starts_with("ruby"))
-            && arg(&|a| a == "-e" || a == "-rsocket")
-            && arg(&|a| a.contains("tcpsocket.new") || a.contains("tcpsocket.open")))
-        || (name(&|n| n.starts_with("lua"))
-            && arg(&|a| a == "-e")
-            && arg(&|a| a.contains("socket.tcp"))
-            && arg(&|a| a.contains("io.popen") || a.contains("os.execute")))
-        || (name(&|n| n.starts_with("php"))
-            && arg(&|a| a == "-r")
-            && arg(&|a| a.contains("fsockopen"))
-            && arg(&|a| contains_in_order(a, &["/bin/", "sh"])))
-        || (name(&|n| matches!(n, "awk" | "gawk" | "mawk" | "nawk"))
-            && arg(&|a| a.contains("/inet/tcp/")))
-        || (name(&|n| n == "openssl") && arg(&|a| a == "-connect"))
-        || (name(&|n| matches!(n, "nc" | "ncat" | "netcat"))
-            && has(args, "-e")
-            && count_ge(3)
-            && !has(args, "-z"))
-        || (name(&|n| n == "telnet") && count_ge(3))
-}
-
-fn excluded(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            o[0] == 127 || (o[0] == 169 && o[1] == 254) || (224..=239).contains(&o[0])
-        }
-        IpAddr::V6(a) => match a.to_ipv4_mapped() {
-            Some(m) => excluded(IpAddr::V4(m)),
-            None => a.is_loopback(),
-        },
-    }
+    exec_branches(&name, &arg, &|x| has(args, x), &count_ge)
 }
 
 /// Stage 2: the outbound connection.
@@ -324,14 +250,7 @@ fn stage2(d: &Doc<'_>) -> bool {
         && has(d.os_type(), "linux")
         && has(d.event(|e| &e.kind), "start")
         && (has(action, "connection_attempted") || has(action, "connection_accepted"))
-        && lower_has(d.process(|p| &p.name), |n| {
-            matches!(
-                n,
-                "perl" | "ruby" | "openssl" | "nc" | "netcat" | "ncat" | "telnet" | "awk"
-            ) || n.starts_with("python")
-                || n.starts_with("php")
-                || n.starts_with("lua")
-        })
+        && lower_has(d.process(|p| &p.name), network_name_in_list)
         && ip.iter().next().is_some()
         && !ip.iter().any(|ip| ip.parse().is_ok_and(excluded))
 }
