@@ -16,6 +16,9 @@
 //! * literal indexes: an entry that requires a field to contain one of a few literals
 //!   (`process.command_line : "*curl*"`) is tested only when one Aho-Corasick search per
 //!   value finds one of them;
+//! * covers: each entry is reached through the registrations whose keys look rarest
+//!   (popularity among the pack's entries stands in for frequency in events); a
+//!   disjunction is registered under each branch (`choose_indexes`);
 //! * shared tests: conjuncts that many filters require (`host.os.type == "linux"`) are
 //!   numbered, ordered first, and evaluated at most once per event;
 //! * computed leaves (functions and arithmetic) stay generated code, in one function.
@@ -49,9 +52,6 @@ const MAX_ALTERNATIVES: usize = 8;
 
 /// Literals shorter than this do not make an entry literal-indexed.
 const MIN_LITERAL_LEN: usize = 3;
-
-/// A field is indexed when at least this many filters are reached through it.
-const INDEX_MIN_FILTERS: usize = 4;
 
 /// A conjunct becomes a shared test when at least this many filters require it.
 const SHARED_MIN_USES: usize = 3;
@@ -448,6 +448,143 @@ fn literal_set(p: &Pred) -> Option<(usize, Vec<String>)> {
     Some((*slot, out))
 }
 
+/// How an entry is reached through an index: by the values of a field (keys folded) or
+/// by literals found in them (lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IndexCand {
+    /// The field equals one of the keys.
+    Value(usize, Vec<String>),
+    /// Some value of the field contains one of the literals.
+    Literal(usize, Vec<String>),
+}
+
+/// `(slot, key) → entries`: one value or literal index per slot.
+type IndexMap = BTreeMap<usize, BTreeMap<String, Vec<usize>>>;
+
+/// What a short literal costs on top of its popularity: a 3-byte literal occurs by chance
+/// in far more values than a 12-byte one. Chosen so that a 3-byte literal weighs like a
+/// key ten entries name.
+fn literal_penalty(len: usize) -> usize {
+    2 * 8usize.saturating_sub(len)
+}
+
+/// A cover of an entry spans at most this many index registrations.
+const MAX_COVER: usize = 8;
+
+/// The index registration that can serve one leaf: a value test where there is one, else
+/// a literal test whose literals are all long enough.
+fn leaf_candidate(p: &Pred) -> Option<IndexCand> {
+    if let Some((slot, keys)) = index_keys(p) {
+        return Some(IndexCand::Value(slot, keys));
+    }
+    let (slot, lits) = literal_set(p)?;
+    lits.iter()
+        .all(|l| l.len() >= MIN_LITERAL_LEN)
+        .then_some(IndexCand::Literal(slot, lits))
+}
+
+/// Every leaf candidate of `p` outside negations (the leaves a cover may use).
+fn positive_candidates(p: &Pred, out: &mut Vec<IndexCand>) {
+    match p {
+        Pred::And(v) | Pred::Or(v) => v.iter().for_each(|x| positive_candidates(x, out)),
+        other => out.extend(leaf_candidate(other)),
+    }
+}
+
+/// The cheapest cover of `p` and its cost: index registrations such that whenever `p`
+/// holds for an event, the event triggers at least one of them. A leaf is covered by its
+/// own candidate, a conjunction by its cheapest covered conjunct, a disjunction by the
+/// union of covers of all its branches (none if a branch has none).
+fn cover(p: &Pred, cost: &dyn Fn(&IndexCand) -> usize) -> Option<(usize, Vec<IndexCand>)> {
+    match p {
+        Pred::And(v) => cover_all(v.iter(), cost),
+        Pred::Or(v) => {
+            let (mut total, mut out) = (0, Vec::new());
+            for x in v {
+                let (c, cands) = cover(x, cost)?;
+                total += c;
+                out.extend(cands);
+            }
+            (out.len() <= MAX_COVER).then_some((total, out))
+        }
+        other => leaf_candidate(other).map(|c| (cost(&c), vec![c])),
+    }
+}
+
+/// The cheapest cover among conjuncts (ties: fewer registrations, then the first).
+fn cover_all<'a>(
+    conj: impl Iterator<Item = &'a Pred>,
+    cost: &dyn Fn(&IndexCand) -> usize,
+) -> Option<(usize, Vec<IndexCand>)> {
+    conj.filter_map(|c| cover(c, cost))
+        .min_by_key(|(c, v)| (*c, v.len()))
+}
+
+/// Pick how every entry is reached: through the cheapest cover of its conjuncts, the one
+/// whose keys look rarest in events. Nothing is known of the events at build time, so a
+/// key's popularity among the pack's entries stands in for its frequency: a value that
+/// many rules name (`event.action == "exec"`, `host.os.type == "linux"`) is a common one,
+/// and indexing by it would test its entries on most events; a process name or a
+/// command-line fragment that few rules name is rare. A registration costs the sum over
+/// its keys of the number of entries naming that key, plus [`literal_penalty`] per
+/// literal. An entry whose condition is a disjunction (`process.name == "curl" or
+/// process.args : "*curl*"`) is registered once per branch; the runtime tests it at most
+/// once per event. Entries with no cover stay in their gate group.
+///
+/// Returns the value indexes, the literal indexes, and which entries they serve.
+fn choose_indexes(rest: &[(u64, Vec<&Pred>)]) -> (IndexMap, IndexMap, Vec<bool>) {
+    let mut value_pop: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    let mut lit_pop: BTreeMap<(usize, String), usize> = BTreeMap::new();
+    for (_, conj) in rest {
+        let mut cands = Vec::new();
+        conj.iter().for_each(|c| positive_candidates(c, &mut cands));
+        let mut seen: Vec<(bool, usize, &str)> = Vec::new();
+        for c in &cands {
+            let (lit, slot, keys) = match c {
+                IndexCand::Value(s, k) => (false, *s, k),
+                IndexCand::Literal(s, l) => (true, *s, l),
+            };
+            for k in keys {
+                if !seen.contains(&(lit, slot, k.as_str())) {
+                    let pop = if lit { &mut lit_pop } else { &mut value_pop };
+                    *pop.entry((slot, k.clone())).or_default() += 1;
+                    seen.push((lit, slot, k.as_str()));
+                }
+            }
+        }
+    }
+    let cost = |c: &IndexCand| -> usize {
+        match c {
+            IndexCand::Value(s, keys) => keys.iter().map(|k| value_pop[&(*s, k.clone())]).sum(),
+            IndexCand::Literal(s, lits) => lits
+                .iter()
+                .map(|l| lit_pop[&(*s, l.clone())] + literal_penalty(l.len()))
+                .sum(),
+        }
+    };
+    let (mut index, mut lit_index) = (IndexMap::new(), IndexMap::new());
+    let mut served = vec![false; rest.len()];
+    for (e, (_, conj)) in rest.iter().enumerate() {
+        let Some((_, cands)) = cover_all(conj.iter().copied(), &cost) else {
+            continue;
+        };
+        for c in cands {
+            let (map, slot, keys) = match c {
+                IndexCand::Value(s, k) => (&mut index, s, k),
+                IndexCand::Literal(s, l) => (&mut lit_index, s, l),
+            };
+            for k in keys {
+                let list = map.entry(slot).or_default().entry(k).or_default();
+                if list.last() != Some(&e) {
+                    list.push(e);
+                }
+            }
+        }
+        served[e] = true;
+    }
+    (index, lit_index, served)
+}
+
 /// Whether a conjunct may be shared (cheap to remember, no generated code).
 fn shareable(p: &Pred) -> bool {
     match p {
@@ -536,78 +673,10 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
         })
         .collect();
 
-    // Indexes: an entry that requires a field to equal one of a few values is reached
-    // through that field's index. Each entry picks the most common indexable field among
-    // its conjuncts; fields that few entries pick are not indexed.
-    let mut slot_uses: BTreeMap<usize, usize> = BTreeMap::new();
-    for (_, conj) in &rest {
-        let mut seen = Vec::new();
-        for &c in conj {
-            if let Some((slot, _)) = index_keys(c) {
-                if !seen.contains(&slot) {
-                    *slot_uses.entry(slot).or_default() += 1;
-                    seen.push(slot);
-                }
-            }
-        }
-    }
-    let choice: Vec<Option<(usize, Vec<String>)>> = rest
-        .iter()
-        .map(|(_, conj)| {
-            conj.iter()
-                .filter_map(|c| index_keys(c))
-                .max_by_key(|(slot, keys)| {
-                    (slot_uses[slot], usize::MAX - keys.len(), usize::MAX - *slot)
-                })
-        })
-        .collect();
-    let mut picks: BTreeMap<usize, usize> = BTreeMap::new();
-    for (slot, _) in choice.iter().flatten() {
-        *picks.entry(*slot).or_default() += 1;
-    }
-    // (slot, folded key) → entries
-    let mut index: BTreeMap<usize, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
-    let mut indexed = vec![false; alts.len()];
-    for (e, c) in choice.into_iter().enumerate() {
-        if let Some((slot, keys)) = c {
-            if picks[&slot] >= INDEX_MIN_FILTERS {
-                for k in keys {
-                    index.entry(slot).or_default().entry(k).or_default().push(e);
-                }
-                indexed[e] = true;
-            }
-        }
-    }
-
-    // Literal indexes: an entry that no value index serves but that requires a field to
-    // contain one of a few literals is reached through that field's literal index.
-    let mut lit_index: BTreeMap<usize, BTreeMap<String, Vec<usize>>> = BTreeMap::new();
-    let mut by_literal = vec![false; alts.len()];
-    for (e, (_, conj)) in rest.iter().enumerate() {
-        if indexed[e] {
-            continue;
-        }
-        let best = conj
-            .iter()
-            .filter_map(|c| literal_set(c))
-            .max_by_key(|(slot, lits)| {
-                let shortest = lits.iter().map(String::len).min().unwrap_or(0);
-                (shortest, usize::MAX - lits.len(), usize::MAX - *slot)
-            });
-        if let Some((slot, lits)) = best {
-            if lits.iter().all(|l| l.len() >= MIN_LITERAL_LEN) {
-                for l in lits {
-                    lit_index
-                        .entry(slot)
-                        .or_default()
-                        .entry(l)
-                        .or_default()
-                        .push(e);
-                }
-                by_literal[e] = true;
-            }
-        }
-    }
+    // Indexes: an entry that requires a field to equal one of a few values (value index)
+    // or to contain one of a few literals (literal index) is reached through that field's
+    // index, and tested only for events holding one of them. See [`choose_indexes`].
+    let (index, lit_index, served) = choose_indexes(&rest);
 
     // Shared tests: remaining conjuncts required by several entries, most used first.
     let mut uses: BTreeMap<String, (usize, &Pred)> = BTreeMap::new();
@@ -668,7 +737,7 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
         filter_items.push(quote! { static #ename: N = #node; });
         let fl = u32_lit(a.filter);
         entry_items.push(quote! { __T::TableEntry { filter: #fl, node: &#ename, mask: #mask } });
-        if !indexed[e] && !by_literal[e] {
+        if !served[e] {
             groups.entry(*mask).or_default().push(e);
         }
     }
@@ -889,5 +958,105 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
                 }
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exact(slot: usize, s: &str) -> Pred {
+        Pred::Text {
+            slot,
+            test: TextTest::Exact {
+                s: s.into(),
+                fold: false,
+            },
+        }
+    }
+
+    fn contains(slot: usize, s: &str) -> Pred {
+        Pred::Text {
+            slot,
+            test: TextTest::Contains {
+                s: s.into(),
+                fold: true,
+            },
+        }
+    }
+
+    /// Entries (gate mask 0) from conjunct lists.
+    fn rest(entries: &[Vec<Pred>]) -> Vec<(u64, Vec<&Pred>)> {
+        entries.iter().map(|c| (0, c.iter().collect())).collect()
+    }
+
+    fn keys(map: &IndexMap, slot: usize) -> Vec<(String, Vec<usize>)> {
+        map.get(&slot)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    // slots: 0 event.action, 1 process.name, 2 process.command_line
+    #[test]
+    fn a_key_many_entries_name_loses_to_a_rare_one() {
+        let names = ["curl", "wget", "nc", "socat", "perl"];
+        let entries: Vec<Vec<Pred>> = names
+            .iter()
+            .map(|n| vec![exact(0, "exec"), exact(1, n)])
+            .collect();
+        let (index, lits, served) = choose_indexes(&rest(&entries));
+        assert_eq!(served, vec![true; 5]);
+        assert!(keys(&index, 0).is_empty(), "indexed by the popular `exec`");
+        assert_eq!(keys(&index, 1).len(), 5);
+        assert!(lits.is_empty());
+    }
+
+    #[test]
+    fn a_disjunction_is_registered_under_every_branch() {
+        let entries = vec![vec![
+            exact(0, "exec"),
+            Pred::Or(vec![exact(1, "curl"), contains(2, "wget ")]),
+        ]];
+        // `exec` costs 11 (entries naming it); the disjunction 1 + (1 + a 5-byte literal's
+        // penalty 6) = 8.
+        let mut all = entries.clone();
+        for _ in 0..10 {
+            all.push(vec![exact(0, "exec")]);
+        }
+        let (index, lits, served) = choose_indexes(&rest(&all));
+        assert!(served[0]);
+        assert_eq!(keys(&index, 1), vec![("curl".to_string(), vec![0])]);
+        assert_eq!(keys(&lits, 2), vec![("wget ".to_string(), vec![0])]);
+        // the entries with only `exec` are reached through it
+        assert_eq!(
+            keys(&index, 0),
+            vec![("exec".to_string(), (1..=10).collect())]
+        );
+    }
+
+    #[test]
+    fn negations_and_wide_disjunctions_are_not_covers() {
+        let wide: Vec<Pred> = (0..=MAX_COVER)
+            .map(|i| exact(1, &format!("p{i}")))
+            .collect();
+        let entries = vec![
+            vec![Pred::Not(Box::new(exact(1, "curl")))],
+            vec![Pred::Or(wide)],
+            vec![Pred::Or(vec![exact(1, "curl"), Pred::Exists { slot: 2 }])],
+        ];
+        let (index, lits, served) = choose_indexes(&rest(&entries));
+        assert_eq!(served, vec![false, false, false]);
+        assert!(index.is_empty() && lits.is_empty());
+    }
+
+    #[test]
+    fn short_literals_weigh_more_than_long_ones() {
+        assert!(literal_penalty(3) > literal_penalty(6));
+        assert_eq!(literal_penalty(8), 0);
+        // one entry: a 3-byte literal or a 12-byte one — the long one serves it
+        let entries = vec![vec![contains(2, "abc"), contains(1, "powershell.e")]];
+        let (_, lits, _) = choose_indexes(&rest(&entries));
+        assert!(keys(&lits, 2).is_empty());
+        assert_eq!(keys(&lits, 1).len(), 1);
     }
 }

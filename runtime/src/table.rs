@@ -17,6 +17,8 @@
 //! * **Literal indexes.** Filters that require a field to contain one of a few
 //!   literals (`process.command_line : "*curl*"`) are found by one Aho-Corasick search
 //!   per value over every such literal of the pack.
+//! * **Covers.** An entry may be registered under several keys of several indexes (one
+//!   per branch of a disjunction); it is tested at most once per event.
 //! * **Shared tests.** A condition that many filters require (`host.os.type ==
 //!   "linux"`, `event.type == "start"`) is a [`Node::Shared`] entry, evaluated at most
 //!   once per event and remembered.
@@ -269,6 +271,11 @@ pub struct TableState {
     hits: Vec<u64>,
     /// Words of `hits` that may be non-zero.
     touched: Vec<u32>,
+    /// Per-event entries already tested (bit per entry): an entry reached through several
+    /// index keys is tested once.
+    tested: Vec<u64>,
+    /// Words of `tested` that may be non-zero.
+    tested_touched: Vec<u32>,
     /// One searcher per [`TableSpec::literals`] entry.
     searchers: Vec<aho_corasick::AhoCorasick>,
     /// Per literal index: literals seen in this event (bit per literal), and their list.
@@ -464,6 +471,8 @@ impl TableState {
             lims,
             hits: vec![0; spec.filters.len().div_ceil(64)],
             touched: Vec::with_capacity(spec.filters.len().div_ceil(64)),
+            tested: vec![0; spec.entries.len().div_ceil(64)],
+            tested_touched: Vec::with_capacity(spec.entries.len().div_ceil(64)),
         }
     }
 
@@ -496,7 +505,9 @@ impl TableState {
             memo: Memo { known: 0, value: 0 },
         };
         let (hits, touched) = (&mut self.hits, &mut self.touched);
-        let mut test = |e: &TableEntry, ctx: &mut Ctx<'_, R>| {
+        let (tested, tested_touched) = (&mut self.tested, &mut self.tested_touched);
+        let mut test = |x: u32, ctx: &mut Ctx<'_, R>| {
+            let e = &spec.entries[x as usize];
             let (w, bit) = ((e.filter / 64) as usize, 1u64 << (e.filter % 64));
             if hits[w] & bit == 0 && ctx.eval(e.node) {
                 if hits[w] == 0 {
@@ -509,10 +520,26 @@ impl TableState {
             if g.mask & !bits != 0 {
                 continue;
             }
-            for &e in g.entries {
-                test(&spec.entries[e as usize], &mut ctx);
+            for &x in g.entries {
+                test(x, &mut ctx);
             }
         }
+        // An entry reached through indexes (possibly under several keys): tested once,
+        // when its gates pass.
+        let mut reach = |x: u32, ctx: &mut Ctx<'_, R>| {
+            if spec.entries[x as usize].mask & !bits != 0 {
+                return;
+            }
+            let (w, bit) = ((x / 64) as usize, 1u64 << (x % 64));
+            if tested[w] & bit != 0 {
+                return;
+            }
+            if tested[w] == 0 {
+                tested_touched.push(w as u32);
+            }
+            tested[w] |= bit;
+            test(x, ctx);
+        };
         for ix in spec.index {
             for v in rec.values(ix.slot as usize) {
                 with_text(v, |s| {
@@ -521,10 +548,7 @@ impl TableState {
                     for e in ix.entries[start..].iter().take_while(|e| e.0 == h) {
                         if eq_fold(s, e.1) {
                             for &x in e.2 {
-                                let x = &spec.entries[x as usize];
-                                if x.mask & !bits == 0 {
-                                    test(x, &mut ctx);
-                                }
+                                reach(x, &mut ctx);
                             }
                         }
                     }
@@ -563,14 +587,15 @@ impl TableState {
             for &p in found.iter() {
                 seen[(p / 64) as usize] = 0;
                 for &x in ix.literals[p as usize].1 {
-                    let x = &spec.entries[x as usize];
-                    if x.mask & !bits == 0 {
-                        test(x, &mut ctx);
-                    }
+                    reach(x, &mut ctx);
                 }
             }
             found.clear();
         }
+        for &w in self.tested_touched.iter() {
+            self.tested[w as usize] = 0;
+        }
+        self.tested_touched.clear();
         if self.touched.is_empty() {
             return;
         }

@@ -169,3 +169,83 @@ fn table_dispatch_and_no_allocation() {
     assert_eq!(eqlc_test_support::thread_allocations() - before, 0);
     assert_eq!(alerts.len(), 300);
 }
+
+// An entry registered under two value keys and one literal: an event holding all three
+// tests it once. Its condition is a computed leaf that counts its calls.
+static ONCE_NODE: Node = Node::Computed(0);
+static ONCE_SPEC: TableSpec = TableSpec {
+    rules: &[TableRule {
+        kind: TableRuleKind::Event,
+        first_filter: 0,
+        filters: 1,
+        pipes: &[],
+        rule_id: "once",
+    }],
+    filters: &[TableFilter { keys: &[], rule: 0 }],
+    gates: &[],
+    entries: &[TableEntry {
+        filter: 0,
+        node: &ONCE_NODE,
+        mask: 0,
+    }],
+    groups: &[],
+    index: &[KeyIndex {
+        slot: 0,
+        // fold_hash of "ab" and "cd", sorted by hash; checked below
+        entries: &[
+            (ONCE_HASHES[0].0, ONCE_HASHES[0].1, &[0]),
+            (ONCE_HASHES[1].0, ONCE_HASHES[1].1, &[0]),
+        ],
+    }],
+    literals: &[LiteralIndex {
+        slot: 1,
+        literals: &[("needle", &[0])],
+    }],
+    shared: &[],
+};
+const ONCE_HASHES: [(u64, &str); 2] = [
+    (620_445_648_566_982_762, "ab"),
+    (622_149_891_590_331_362, "cd"),
+];
+
+static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn count_calls(_: &eqlc_runtime::record::SlotView<'_>, _: u32) -> bool {
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    false
+}
+
+#[test]
+fn an_entry_reached_under_several_keys_is_tested_once_per_event() {
+    for (h, k) in ONCE_HASHES {
+        assert_eq!(eqlc_runtime::text::fold_hash(k), h, "{k}");
+    }
+    assert!(
+        ONCE_HASHES[0].0 < ONCE_HASHES[1].0,
+        "index entries sorted by hash"
+    );
+    let mut state = TableState::new(&ONCE_SPEC, 64, usize::MAX, 1);
+    let mut buf = SlotBuf::new(2);
+    for (i, (values, line)) in [
+        (&["ab", "cd", "AB"][..], "a needle, another needle"),
+        (&["cd"][..], "no"),
+        (&["x"][..], "no"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        buf.clear();
+        for v in values {
+            buf.push_str_copy(0, v);
+        }
+        buf.push_str_copy(1, line);
+        let before = CALLS.load(std::sync::atomic::Ordering::Relaxed);
+        let ev = EventRef {
+            handle: i as u64,
+            ts: i as i64,
+        };
+        state.on_event(&buf.view(""), ev, count_calls, &mut |_| {});
+        let calls = CALLS.load(std::sync::atomic::Ordering::Relaxed) - before;
+        assert_eq!(calls, [1, 1, 0][i], "event {i}");
+    }
+}
