@@ -25,7 +25,8 @@ options:
   --max-line-bytes N       longer lines are bad lines (default 1M; K/M/G suffixes)
   --reorder-window DUR     buffer events DUR of event time and release them in
                            timestamp order (e.g. 2s, 500ms; default 0 = off)
-  --max-pending N          pending sequence partials, all rules together (default 1000000)
+  --max-pending N          pending sequence/sample partials, all rules together, split
+                           evenly among the rules that keep state (default 1000000)
   --keep-bytes N           raw-line store for alert output (default 64M)
   --no-type-check          do not treat values of the wrong type as bad lines
   --list-rules             print the compiled rules and exit
@@ -201,7 +202,8 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
         return ExitCode::SUCCESS;
     }
     let probe = make_pack(1);
-    let n_rules = probe.rules().len().max(1);
+    // The pending-partials budget is shared by the rules that keep state.
+    let n_stateful = probe.stateful_rules().max(1);
     if args.list_rules {
         let mut out = io::stdout().lock();
         for r in probe.rules() {
@@ -237,7 +239,7 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
         } else {
             Format::Ndjson
         });
-    let pack = make_pack((args.max_pending / n_rules).max(1));
+    let pack = make_pack((args.max_pending / n_stateful).max(1));
     let flag = install_signals();
     let mut det = Detector::new(pack, opts, out, io::stderr());
     let progress = !args.quiet && all_files && io::stderr().is_terminal();

@@ -74,6 +74,7 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
     }
 
     let prefilter = prefilter_tokens(plan, rt);
+    let stateful = plan.stateful_rules();
 
     quote! {
         #[doc = #doc]
@@ -159,6 +160,10 @@ pub fn generate_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOptions) -> 
                     &self,
                 ) -> ::core::option::Option<&'static [&'static [#rt::pack::ValueTest]]> {
                     #prefilter
+                }
+
+                fn stateful_rules(&self) -> usize {
+                    #stateful
                 }
             }
         };

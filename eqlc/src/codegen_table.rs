@@ -614,6 +614,7 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
     let nfields = plan.fields.len();
     let metas = infos.iter().map(|i| i.to_tokens(rt));
     let nrules = infos.len();
+    let stateful = plan.stateful_rules();
     let cap = crate::codegen::DEFAULT_CAPACITY;
     let new_doc = format!(
         "A pack whose sequence and sample rules keep at most {cap} pending join keys each."
@@ -955,6 +956,10 @@ pub fn generate_table_pack(plan: &PackPlan, infos: &[RuleInfo], opts: &GenOption
 
                 fn stats(&self) -> __rt::PackStats {
                     self.table.stats()
+                }
+
+                fn stateful_rules(&self) -> usize {
+                    #stateful
                 }
             }
         };

@@ -29,6 +29,16 @@ pub struct PackPlan {
     pub rules: Vec<RulePlan>,
 }
 
+impl PackPlan {
+    /// How many rules keep state between events (sequences and samples).
+    pub fn stateful_rules(&self) -> usize {
+        self.rules
+            .iter()
+            .filter(|r| !matches!(r.kind, RuleKind::Event))
+            .count()
+    }
+}
+
 /// One rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RulePlan {

@@ -56,3 +56,58 @@ fn computed_leaves() {
         r##"any where length(process.name) > 3 and startsWith~(process.executable, "/TMP/") and process.pid + 1 == 5 and process.command_line regex~ """.*curl.*\|.*sh""" "##
     ));
 }
+
+/// The body of the generated `stateful_rules` (the number it returns).
+fn stateful_rules_body(code: &str) -> String {
+    let at = code.find("fn stateful_rules").expect("generated");
+    let body = &code[at..];
+    let open = body.find('{').unwrap();
+    let close = body.find('}').unwrap();
+    body[open + 1..close].trim().to_string()
+}
+
+#[test]
+fn stateful_rules_counts_sequences_and_samples_in_both_shapes() {
+    let rule = |i: usize, query: &str| RuleSource {
+        info: RuleInfo {
+            name: format!("r{i}"),
+            rule_id: format!("rule-{i}"),
+            severity: "low".into(),
+            origin: "inline".into(),
+            ..RuleInfo::default()
+        },
+        query: query.into(),
+        category_field: None,
+        file: None,
+    };
+    let opts = GenOptions {
+        runtime: quote!(::eqlc_runtime),
+        vis: quote!(pub),
+        name: ident("Pack"),
+        doc: "stateful".into(),
+    };
+    // 3 rules are generated as code, 66 as tables.
+    for events in [1, 64] {
+        let mut rules = vec![
+            rule(
+                0,
+                "sequence by host.id [process where true] [network where true]",
+            ),
+            rule(
+                1,
+                "sample by host.id [process where true] [network where true]",
+            ),
+        ];
+        for i in 0..events {
+            rules.push(rule(i + 2, &format!("process where process.pid == {i}")));
+        }
+        let code = pretty(&compile_pack(&rules, &opts).expect("compiles"));
+        assert_eq!(code.contains("TableSpec"), rules.len() >= 64);
+        assert_eq!(
+            stateful_rules_body(&code),
+            "2usize",
+            "{} rules",
+            rules.len()
+        );
+    }
+}

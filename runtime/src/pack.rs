@@ -88,4 +88,10 @@ pub trait RulePack {
     fn prefilter(&self) -> Option<&'static [&'static [ValueTest]]> {
         None
     }
+    /// How many rules keep state between events (sequences and samples): the ones a
+    /// budget of pending partials is shared among (`eqlc-detect --max-pending N` gives
+    /// each `N / stateful_rules()`). The default counts every rule.
+    fn stateful_rules(&self) -> usize {
+        self.rules().len()
+    }
 }
