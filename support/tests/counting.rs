@@ -1,7 +1,7 @@
 //! The counting allocator counts: a test that it sees allocations and sees none where
 //! there are none (so the zero-allocation tests built on it can fail).
 
-use eqlc_test_support::{allocations_in, Counting};
+use eqlc_test_support::{allocations_in, bytes_in, Counting};
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -27,4 +27,9 @@ fn counts_allocations_and_only_them() {
         std::hint::black_box(s);
     });
     assert_eq!(n, 2);
+    let n = bytes_in(|| {
+        let v: Vec<u64> = Vec::with_capacity(16);
+        std::hint::black_box(v);
+    });
+    assert_eq!(n, 128);
 }
