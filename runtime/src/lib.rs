@@ -27,6 +27,7 @@
 pub mod cidr;
 pub mod compare;
 pub mod func;
+mod keystore;
 pub mod meta;
 pub mod ops;
 pub mod pack;

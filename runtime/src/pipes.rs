@@ -89,8 +89,24 @@ impl<T> LimitChain<T> {
 
     /// Store an item that [`LimitChain::decide`] said to buffer (keeps the newest N).
     pub fn buffer(&mut self, item: T) {
+        self.buffer_with(|_| item);
+    }
+
+    /// Like [`LimitChain::buffer`], with the item built by `make`, which is handed the
+    /// oldest item when the `tail` is full and pushes it out (so that its buffers can be
+    /// reused: once the `tail` holds N items, buffering allocates nothing). `make` is not
+    /// called for a `tail 0`.
+    pub fn buffer_with(&mut self, make: impl FnOnce(Option<T>) -> T) {
         if let Some(Stage::Tail { cap, buf }) = self.stages.get_mut(self.first_tail) {
-            push_tail(*cap, buf, item);
+            if *cap == 0 {
+                return;
+            }
+            let old = if buf.len() as u64 >= *cap {
+                buf.pop_front()
+            } else {
+                None
+            };
+            buf.push_back(make(old));
         }
     }
 
@@ -161,7 +177,9 @@ struct HeldAlert {
     rule: usize,
     events: Vec<Option<EventRef>>,
     group_id: Option<u64>,
-    key: Option<Vec<u8>>,
+    /// The join key's bytes, when `has_key` (kept when there is none, for reuse).
+    key: Vec<u8>,
+    has_key: bool,
 }
 
 /// `head`/`tail` pipes over the alerts of one rule. Alerts that pass only `head`s are
@@ -208,11 +226,25 @@ impl Limiter {
                 group_id,
                 key,
             }),
-            Decision::Buffer => self.chain.buffer(HeldAlert {
-                rule,
-                events: events.to_vec(),
-                group_id,
-                key: key.map(|k| k.as_bytes().to_vec()),
+            Decision::Buffer => self.chain.buffer_with(|old| {
+                // Reuse the buffers of the alert pushed out of a full `tail`.
+                let mut h = old.unwrap_or_else(|| HeldAlert {
+                    rule,
+                    events: Vec::with_capacity(events.len()),
+                    group_id,
+                    key: Vec::new(),
+                    has_key: false,
+                });
+                h.rule = rule;
+                h.group_id = group_id;
+                h.events.clear();
+                h.events.extend_from_slice(events);
+                h.key.clear();
+                h.has_key = key.is_some();
+                if let Some(k) = key {
+                    h.key.extend_from_slice(k.as_bytes());
+                }
+                h
             }),
         }
     }
@@ -229,7 +261,7 @@ impl Limiter {
                 rule: h.rule,
                 events: &h.events,
                 group_id: h.group_id,
-                key: h.key.as_deref().map(Key::new),
+                key: h.has_key.then(|| Key::new(&h.key)),
             })
         });
     }

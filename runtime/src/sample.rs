@@ -43,8 +43,10 @@
 //! `filters² × max_samples_per_key` event references; an event with a new key when all
 //! `capacity` keys are in use is ignored for that key and counted in
 //! [`SampleStats::rejected_keys`] (a sample needs the whole input, so no key can be
-//! evicted safely). Once warmed up, `on_event` allocates only when a key is seen for the
-//! first time (its event buffer).
+//! evicted safely). The per-key state lives in flat arrays (key bytes, event lists,
+//! counts) that grow by doubling and are kept, emptied, across [`SampleEngine::flush`]:
+//! `on_event` allocates only when more keys are tracked at once than ever before (and
+//! then only at a doubling), never for an event of a known key.
 
 use crate::pack::{EventRef, PackStats};
 use crate::sequence::{Key, KeyScratch, StageInput};
@@ -90,13 +92,14 @@ impl From<SampleStats> for PackStats {
     }
 }
 
-#[derive(Debug)]
+/// One tracked key tuple; its event lists and counts are at its index in
+/// [`SampleEngine`]'s flat arrays.
+#[derive(Debug, Clone, Copy)]
 struct Entry {
-    key: Vec<u8>,
+    /// The key's bytes: `keys[key_off..key_end]`.
+    key_off: usize,
+    key_end: usize,
     hash: u64,
-    /// `nfilters` lists of up to `per_filter` events each.
-    events: Vec<EventRef>,
-    counts: Vec<u32>,
 }
 
 /// The sample engine of one rule. See the [module documentation](self).
@@ -108,6 +111,12 @@ pub struct SampleEngine {
     size: usize,
     capacity: usize,
     entries: Vec<Entry>,
+    /// Key bytes of every entry, concatenated.
+    keys: Vec<u8>,
+    /// Per entry: `nfilters` lists of up to `per_filter` events each.
+    events: Vec<EventRef>,
+    /// Per entry: `nfilters` list lengths.
+    counts: Vec<u32>,
     table: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
     ks: KeyScratch,
@@ -136,8 +145,11 @@ impl SampleEngine {
             max_per_key,
             size,
             capacity,
-            entries: Vec::with_capacity(capacity.min(1 << 16)),
-            table: HashTable::with_capacity(capacity.min(1 << 16)),
+            entries: Vec::new(),
+            keys: Vec::new(),
+            events: Vec::new(),
+            counts: Vec::new(),
+            table: HashTable::new(),
             hasher: Default::default(),
             ks: KeyScratch::new(spec.keys),
             stats: SampleStats::default(),
@@ -166,32 +178,41 @@ impl SampleEngine {
             for t in 0..n {
                 let key = self.ks.tuple(t);
                 let hash = self.hasher.hash_one(key);
-                let entries = &self.entries;
-                let i = match self.table.find(hash, |&i| entries[i as usize].key == key) {
-                    Some(&i) => i,
+                let (entries, keys) = (&self.entries, &self.keys);
+                let found = self.table.find(hash, |&i| {
+                    let e = &entries[i as usize];
+                    &keys[e.key_off..e.key_end] == key
+                });
+                let i = match found {
+                    Some(&i) => i as usize,
                     None => {
                         if self.entries.len() >= self.capacity {
                             self.stats.rejected_keys += 1;
                             continue;
                         }
+                        let key_off = self.keys.len();
+                        self.keys.extend_from_slice(key);
                         self.entries.push(Entry {
-                            key: key.to_vec(),
+                            key_off,
+                            key_end: self.keys.len(),
                             hash,
-                            events: vec![EventRef { handle: 0, ts: 0 }; nf * self.per_filter],
-                            counts: vec![0; nf],
                         });
+                        self.events.extend(core::iter::repeat_n(
+                            EventRef { handle: 0, ts: 0 },
+                            nf * self.per_filter,
+                        ));
+                        self.counts.extend(core::iter::repeat_n(0, nf));
                         let i = (self.entries.len() - 1) as u32;
                         let entries = &self.entries;
                         self.table
                             .insert_unique(hash, i, |&j| entries[j as usize].hash);
-                        i
+                        i as usize
                     }
                 };
-                let e = &mut self.entries[i as usize];
-                let c = e.counts[fi] as usize;
-                if c < self.per_filter {
-                    e.events[fi * self.per_filter + c] = ev;
-                    e.counts[fi] += 1;
+                let c = &mut self.counts[i * nf + fi];
+                if (*c as usize) < self.per_filter {
+                    self.events[(i * nf + fi) * self.per_filter + *c as usize] = ev;
+                    *c += 1;
                 }
             }
         }
@@ -205,13 +226,21 @@ impl SampleEngine {
         if nf > 0 && remaining > 0 {
             self.order.clear();
             self.order.extend(0..self.entries.len() as u32);
-            let entries = &self.entries;
-            self.order.sort_unstable_by(|&a, &b| {
-                Key::new(&entries[a as usize].key).cmp(&Key::new(&entries[b as usize].key))
-            });
+            let (entries, keys) = (&self.entries, &self.keys);
+            let key_of = |i: u32| {
+                let e = &entries[i as usize];
+                Key::new(&keys[e.key_off..e.key_end])
+            };
+            self.order
+                .sort_unstable_by(|&a, &b| key_of(a).cmp(&key_of(b)));
             'keys: for oi in 0..self.order.len() {
-                let e = &self.entries[self.order[oi] as usize];
-                if e.counts.contains(&0) {
+                let ei = self.order[oi] as usize;
+                let e = self.entries[ei];
+                let key = Key::new(&self.keys[e.key_off..e.key_end]);
+                let counts = &self.counts[ei * nf..(ei + 1) * nf];
+                let events =
+                    &self.events[ei * nf * self.per_filter..(ei + 1) * nf * self.per_filter];
+                if counts.contains(&0) {
                     continue;
                 }
                 // Depth-first over the per-filter lists, distinct events only.
@@ -220,7 +249,7 @@ impl SampleEngine {
                 let mut d = 0;
                 self.idx[0] = 0;
                 loop {
-                    if self.idx[d] >= e.counts[d] as usize {
+                    if self.idx[d] >= counts[d] as usize {
                         if d == 0 {
                             break;
                         }
@@ -228,7 +257,7 @@ impl SampleEngine {
                         self.idx[d] += 1;
                         continue;
                     }
-                    let cand = e.events[d * pf + self.idx[d]];
+                    let cand = events[d * pf + self.idx[d]];
                     if self.picked[..d]
                         .iter()
                         .any(|p| p.is_some_and(|p| p.handle == cand.handle))
@@ -244,7 +273,7 @@ impl SampleEngine {
                     }
                     out(SampleMatch {
                         events: &self.picked,
-                        key: Key::new(&e.key),
+                        key,
                     });
                     produced += 1;
                     remaining -= 1;
@@ -259,6 +288,9 @@ impl SampleEngine {
             }
         }
         self.entries.clear();
+        self.keys.clear();
+        self.events.clear();
+        self.counts.clear();
         self.table.clear();
     }
 }

@@ -83,12 +83,17 @@
 //!
 //! # Bounded state
 //!
-//! The engine allocates its tables at construction; the buffers of each key-entry slot
-//! (and held-candidate slot) are allocated the first time the slot is used and reused
-//! afterwards ([`SequenceEngine::preallocate`] allocates them all up front), and scratch
-//! buffers grow to the largest event seen. In steady state `on_event` does not allocate
-//! (see `tests/sequence_alloc.rs`). State is one entry per key tuple, at most `capacity`
-//! entries, kept in an LRU list by last update:
+//! The engine starts empty. Key entries (and held candidates) live in slabs of flat
+//! arrays that grow by doubling, never past `capacity`, only when a new key arrives while
+//! every slot is live (the hash table grows with them, sized for twice the slots, so
+//! removals never make it allocate); freed slots are reused with their memory; the key
+//! bytes of all entries share one buffer that is compacted in place (`keystore.rs`).
+//! Scratch buffers grow to the largest event seen. So memory follows the number of keys
+//! live at once, and `on_event` allocates only when that number (or the key bytes) passes
+//! a doubling of its largest value so far: none in steady state, whether keys repeat or
+//! every key is new and expires (see `tests/sequence_alloc.rs`).
+//! [`SequenceEngine::preallocate`] sizes everything for `capacity` up front. State is one
+//! entry per key tuple, at most `capacity` entries, kept in an LRU list by last update:
 //!
 //! * with `maxspan`, entries not updated for longer than `maxspan` are dropped before
 //!   each event (their partials can never advance again); dropped partials are counted
@@ -100,8 +105,11 @@
 //!   oldest is dropped and counted in [`EngineStats::evictions`].
 //!
 //! Time is the largest timestamp seen so far: an event older than a previous one is
-//! processed with its own timestamp for `maxspan` checks, but expiry never goes back.
+//! processed with its own timestamp for `maxspan` checks, but expiry never goes back
+//! (so replaying a stream's timestamps keeps every key it touches until time passes the
+//! first run's end, and the state grows accordingly).
 
+use crate::keystore::KeyStore;
 use crate::pack::{EventRef, PackStats};
 use crate::value::Value;
 use core::cmp::Ordering;
@@ -521,39 +529,27 @@ impl Tracker {
     }
 }
 
-#[derive(Debug)]
+/// Per-entry bookkeeping; the entry's partials, event slots, trackers and key live in
+/// flat per-engine arrays at the entry's index (see [`State`]).
+#[derive(Debug, Clone, Copy)]
 struct Entry {
-    key: Vec<u8>,
     hash: u64,
     prev: u32,
     next: u32,
     last_ts: i64,
     live: bool,
     npending: u32,
-    /// One per positive stage except the last.
-    parts: Vec<Partial>,
-    /// `parts.len() * nstages` event slots.
-    events: Vec<Option<EventRef>>,
-    /// One per leading / middle missing stage.
-    trackers: Vec<Tracker>,
 }
 
 impl Entry {
-    fn new(cfg: &Config) -> Self {
-        let nparts = cfg.pos.len().saturating_sub(1);
-        Entry {
-            key: Vec::with_capacity(cfg.key_hint),
-            hash: 0,
-            prev: NIL,
-            next: NIL,
-            last_ts: 0,
-            live: false,
-            npending: 0,
-            parts: vec![Partial::default(); nparts],
-            events: vec![None; nparts * cfg.nstages],
-            trackers: vec![Tracker::EMPTY; cfg.ntrackers],
-        }
-    }
+    const EMPTY: Entry = Entry {
+        hash: 0,
+        prev: NIL,
+        next: NIL,
+        last_ts: 0,
+        live: false,
+        npending: 0,
+    };
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -563,10 +559,10 @@ enum Decision {
     Drop,
 }
 
-#[derive(Debug)]
+/// A candidate held for trailing missing stages; its events and key live in flat arrays
+/// at its index (see [`SequenceEngine`]).
+#[derive(Debug, Clone, Copy)]
 struct Held {
-    events: Vec<Option<EventRef>>,
-    key: Vec<u8>,
     hash: u64,
     last_ts: i64,
     /// A `T` at or before this time discards the candidate; once time passes it, kept.
@@ -575,16 +571,12 @@ struct Held {
 }
 
 impl Held {
-    fn new(cfg: &Config) -> Self {
-        Held {
-            events: Vec::with_capacity(cfg.nstages),
-            key: Vec::with_capacity(cfg.key_hint),
-            hash: 0,
-            last_ts: 0,
-            deadline: 0,
-            state: Decision::Pending,
-        }
-    }
+    const EMPTY: Held = Held {
+        hash: 0,
+        last_ts: 0,
+        deadline: 0,
+        state: Decision::Pending,
+    };
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -615,11 +607,11 @@ struct Config {
     /// Filters of the trailing missing stages.
     trailing: Vec<usize>,
     ntrackers: usize,
+    /// Partials per entry: one per positive stage except the last.
+    nparts: usize,
     maxspan: Option<u64>,
     until: Option<usize>,
     capacity: usize,
-    /// Initial capacity of key buffers.
-    key_hint: usize,
 }
 
 impl Config {
@@ -628,9 +620,33 @@ impl Config {
     }
 }
 
+/// Slots of a slab grow by doubling from this many, up to the capacity.
+const MIN_SLOTS: usize = 16;
+
+/// The next number of slots of a slab holding `len` of at most `capacity`.
+fn grown(len: usize, capacity: usize) -> usize {
+    (len.saturating_mul(2))
+        .max(MIN_SLOTS)
+        .min(capacity)
+        .max(len + 1)
+}
+
+/// The key entries: a slab of entries (bookkeeping in `entries`, the rest in flat arrays
+/// at the entry's index), a free list, a hash table from key to entry and an LRU list.
+///
+/// Every array grows by doubling, up to the capacity, only when all slots are live and a
+/// new key arrives (the hash table is sized with them, for twice as many keys as slots,
+/// so removals never make it allocate). Freed slots are reused with their memory.
 #[derive(Debug)]
 struct State {
     entries: Vec<Entry>,
+    /// `cfg.nparts` per entry.
+    parts: Vec<Partial>,
+    /// `cfg.nparts * cfg.nstages` per entry.
+    events: Vec<Option<EventRef>>,
+    /// `cfg.ntrackers` per entry.
+    trackers: Vec<Tracker>,
+    keys: KeyStore,
     free: Vec<u32>,
     table: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
@@ -646,10 +662,51 @@ impl State {
     }
 
     fn find(&self, hash: u64, key: &[u8]) -> Option<u32> {
-        let entries = &self.entries;
+        let keys = &self.keys;
         self.table
-            .find(hash, |&i| entries[i as usize].key == key)
+            .find(hash, |&i| keys.get(i as usize) == key)
             .copied()
+    }
+
+    /// Makes room for `total` entries in every array (allocates only if needed).
+    fn reserve(&mut self, total: usize, cfg: &Config) {
+        if std::env::var_os("SEQDBG").is_some() {
+            eprintln!(
+                "GROW {:p} stages={} maxspan={:?} total={} key={:?}",
+                self as *const _, cfg.nstages, cfg.maxspan, total, cfg.pos_filter
+            );
+        }
+        let add = total.saturating_sub(self.entries.len());
+        self.entries.reserve_exact(add);
+        self.parts.reserve_exact(add * cfg.nparts);
+        self.events.reserve_exact(add * cfg.nparts * cfg.nstages);
+        self.trackers.reserve_exact(add * cfg.ntrackers);
+        self.free
+            .reserve_exact(total.saturating_sub(self.free.len()));
+        self.keys.reserve_slots(total);
+        let entries = &self.entries;
+        let spare = self.table.capacity() - self.table.len();
+        let want = total.saturating_mul(2).saturating_sub(self.table.len());
+        if spare < want {
+            self.table.reserve(want, |&j| entries[j as usize].hash);
+        }
+    }
+
+    /// A new (not live) slot at the end of the slab.
+    fn push_slot(&mut self, cfg: &Config) -> u32 {
+        let n = self.entries.len();
+        if n == self.entries.capacity() {
+            self.reserve(grown(n, cfg.capacity), cfg);
+        }
+        self.entries.push(Entry::EMPTY);
+        self.parts
+            .extend(core::iter::repeat_n(Partial::default(), cfg.nparts));
+        self.events
+            .extend(core::iter::repeat_n(None, cfg.nparts * cfg.nstages));
+        self.trackers
+            .extend(core::iter::repeat_n(Tracker::EMPTY, cfg.ntrackers));
+        self.keys.push_slot();
+        n as u32
     }
 
     fn unlink(&mut self, i: u32) {
@@ -689,7 +746,28 @@ impl State {
         }
     }
 
-    fn free_entry(&mut self, i: u32) {
+    fn parts_mut(&mut self, i: u32, cfg: &Config) -> &mut [Partial] {
+        let n = cfg.nparts;
+        &mut self.parts[i as usize * n..(i as usize + 1) * n]
+    }
+
+    fn trackers(&self, i: u32, cfg: &Config) -> &[Tracker] {
+        let n = cfg.ntrackers;
+        &self.trackers[i as usize * n..(i as usize + 1) * n]
+    }
+
+    fn trackers_mut(&mut self, i: u32, cfg: &Config) -> &mut [Tracker] {
+        let n = cfg.ntrackers;
+        &mut self.trackers[i as usize * n..(i as usize + 1) * n]
+    }
+
+    /// Event slots of entry `i`: `cfg.nparts` rows of `cfg.nstages`.
+    fn events_mut(&mut self, i: u32, cfg: &Config) -> &mut [Option<EventRef>] {
+        let n = cfg.nparts * cfg.nstages;
+        &mut self.events[i as usize * n..(i as usize + 1) * n]
+    }
+
+    fn free_entry(&mut self, i: u32, cfg: &Config) {
         let (hash, np) = {
             let e = &self.entries[i as usize];
             (e.hash, e.npending)
@@ -701,10 +779,10 @@ impl State {
         let e = &mut self.entries[i as usize];
         e.live = false;
         e.npending = 0;
-        for p in e.parts.iter_mut() {
+        for p in self.parts_mut(i, cfg) {
             p.live = false;
         }
-        for t in e.trackers.iter_mut() {
+        for t in self.trackers_mut(i, cfg) {
             *t = Tracker::EMPTY;
         }
         self.stats.pending -= np as u64;
@@ -715,8 +793,9 @@ impl State {
     /// Frees the entry if it holds nothing useful any more.
     fn maybe_free(&mut self, i: u32, cfg: &Config) {
         let e = &self.entries[i as usize];
-        if e.npending == 0 && cfg.leading.iter().all(|&t| e.trackers[t].last == NONE_TS) {
-            self.free_entry(i);
+        let tr = self.trackers(i, cfg);
+        if e.npending == 0 && cfg.leading.iter().all(|&t| tr[t].last == NONE_TS) {
+            self.free_entry(i, cfg);
         }
     }
 
@@ -729,19 +808,15 @@ impl State {
             let np = self.entries[victim as usize].npending as u64;
             self.stats.evictions += np;
             self.stats.evicted_entries += 1;
-            self.free_entry(victim);
+            self.free_entry(victim, cfg);
         }
         let i = match self.free.pop() {
             Some(i) => i,
-            None => {
-                self.entries.push(Entry::new(cfg));
-                (self.entries.len() - 1) as u32
-            }
+            None => self.push_slot(cfg),
         };
+        self.keys.set(i as usize, key);
         {
             let e = &mut self.entries[i as usize];
-            e.key.clear();
-            e.key.extend_from_slice(key);
             e.hash = hash;
             e.live = true;
             e.last_ts = now;
@@ -767,15 +842,20 @@ pub struct SequenceEngine {
     done_events: Vec<Option<EventRef>>,
     done_keys: Vec<u8>,
     done_order: Vec<u32>,
+    /// Held-candidate slots (a slab like [`State`]'s: grows by doubling up to the
+    /// capacity, freed slots reused), their events (`cfg.nstages` each) and keys.
     held: Vec<Held>,
+    held_events: Vec<Option<EventRef>>,
+    held_keys: KeyStore,
     held_free: Vec<u32>,
     held_q: VecDeque<u32>,
 }
 
 impl SequenceEngine {
     /// Builds an engine for `spec` holding at most `capacity` key entries (and at most
-    /// `capacity` held candidates); `capacity` 0 is taken as 1. All fixed-size state is
-    /// allocated here.
+    /// `capacity` held candidates); `capacity` 0 is taken as 1. The state starts small
+    /// and grows with the number of keys live at once (never past `capacity`); see
+    /// [`SequenceEngine::preallocate`].
     pub fn new(spec: &SequenceSpec, capacity: usize) -> Self {
         let capacity = capacity.max(1);
         let nstages = spec.stages.len();
@@ -812,6 +892,7 @@ impl SequenceEngine {
                 }
             })
             .collect();
+        let nparts = pos.len().saturating_sub(1);
         let cfg = Config {
             nstages,
             pos,
@@ -821,22 +902,25 @@ impl SequenceEngine {
             tracked,
             trailing,
             ntrackers,
+            nparts,
             maxspan: spec.maxspan,
             until: spec.until_filter,
             capacity,
-            key_hint: 8 + 24 * spec.keys,
         };
         let st = State {
-            entries: Vec::with_capacity(capacity),
-            free: Vec::with_capacity(capacity),
-            table: HashTable::with_capacity(capacity.saturating_mul(2)),
+            entries: Vec::new(),
+            parts: Vec::new(),
+            events: Vec::new(),
+            trackers: Vec::new(),
+            keys: KeyStore::default(),
+            free: Vec::new(),
+            table: HashTable::new(),
             hasher: Default::default(),
             head: NIL,
             tail: NIL,
             live: 0,
             stats: EngineStats::default(),
         };
-        let has_trailing = !cfg.trailing.is_empty();
         SequenceEngine {
             st,
             ks: KeyScratch::new(spec.keys),
@@ -846,30 +930,53 @@ impl SequenceEngine {
             done_events: Vec::with_capacity(16 * nstages),
             done_keys: Vec::with_capacity(256),
             done_order: Vec::with_capacity(16),
-            held: Vec::with_capacity(if has_trailing { capacity } else { 0 }),
-            held_free: Vec::with_capacity(if has_trailing { capacity } else { 0 }),
-            held_q: VecDeque::with_capacity(if has_trailing { capacity } else { 0 }),
+            held: Vec::new(),
+            held_events: Vec::new(),
+            held_keys: KeyStore::default(),
+            held_free: Vec::new(),
+            held_q: VecDeque::new(),
             cfg,
         }
     }
 
-    /// Allocates the buffers of every key entry (and, with trailing missing stages,
-    /// every held-candidate slot) now instead of on first use. Without it these buffers
-    /// are allocated the first time each slot is used, so memory grows with the state
-    /// actually needed (at most `capacity` slots); after all slots have been used once,
-    /// nothing is allocated any more either way, except that a slot's key buffer grows
-    /// when a longer key than any before lands in it.
+    /// Allocates the state for `capacity` key entries (and, with trailing missing
+    /// stages, `capacity` held candidates) now. Without it the state grows by doubling
+    /// when more keys are live at once than ever before (never past `capacity`), so
+    /// memory follows the state actually needed; either way, once the state has room for
+    /// the live keys, `on_event` allocates nothing (key bytes are kept in one buffer per
+    /// engine that is compacted in place, see `keystore.rs`).
     pub fn preallocate(&mut self) {
         while self.st.entries.len() < self.cfg.capacity {
-            self.st.free.push(self.st.entries.len() as u32);
-            self.st.entries.push(Entry::new(&self.cfg));
+            let i = self.st.push_slot(&self.cfg);
+            self.st.free.push(i);
         }
         if !self.cfg.trailing.is_empty() {
             while self.held.len() < self.cfg.capacity {
-                self.held_free.push(self.held.len() as u32);
-                self.held.push(Held::new(&self.cfg));
+                let h = self.push_held();
+                self.held_free.push(h);
             }
+            self.held_q
+                .reserve(self.cfg.capacity.saturating_sub(self.held_q.len()));
         }
+    }
+
+    /// A new held-candidate slot at the end of the held slab.
+    fn push_held(&mut self) -> u32 {
+        let n = self.held.len();
+        if n == self.held.capacity() {
+            let total = grown(n, self.cfg.capacity);
+            self.held.reserve_exact(total - n);
+            self.held_events
+                .reserve_exact((total - n) * self.cfg.nstages);
+            self.held_free
+                .reserve_exact(total.saturating_sub(self.held_free.len()));
+            self.held_keys.reserve_slots(total);
+        }
+        self.held.push(Held::EMPTY);
+        self.held_events
+            .extend(core::iter::repeat_n(None, self.cfg.nstages));
+        self.held_keys.push_slot();
+        n as u32
     }
 
     /// Counters (evictions, expiries, current state size).
@@ -906,7 +1013,7 @@ impl SequenceEngine {
                     break;
                 }
                 self.st.stats.expired += e.npending as u64;
-                self.st.free_entry(t);
+                self.st.free_entry(t, &self.cfg);
             }
         }
 
@@ -926,7 +1033,7 @@ impl SequenceEngine {
                         if c.state == Decision::Pending
                             && c.hash == hash
                             && c.last_ts < ev.ts
-                            && c.key == key
+                            && self.held_keys.get(h as usize) == key
                         {
                             c.state = if (ev.ts as i128) <= c.deadline {
                                 Decision::Drop
@@ -956,7 +1063,7 @@ impl SequenceEngine {
                     self.st.find(hash, key)
                 };
                 if let Some(idx) = idx {
-                    self.st.entries[idx as usize].trackers[tr].record(ev.ts);
+                    self.st.trackers_mut(idx, &self.cfg)[tr].record(ev.ts);
                     self.st.touch(idx, now);
                 }
             }
@@ -996,10 +1103,10 @@ impl SequenceEngine {
                     let key = self.ks.tuple(t);
                     let hash = self.st.hash(key);
                     if let Some(idx) = self.st.find(hash, key) {
-                        let e = &mut self.st.entries[idx as usize];
-                        for p in e.parts.iter_mut() {
+                        for p in self.st.parts_mut(idx, &self.cfg) {
                             p.live = false;
                         }
+                        let e = &mut self.st.entries[idx as usize];
                         self.st.stats.pending -= e.npending as u64;
                         e.npending = 0;
                         self.st.maybe_free(idx, &self.cfg);
@@ -1047,20 +1154,19 @@ impl SequenceEngine {
                     let hash = self.st.hash(key);
                     let h = match self.held_free.pop() {
                         Some(h) => h,
-                        None => {
-                            self.held.push(Held::new(&self.cfg));
-                            (self.held.len() - 1) as u32
-                        }
+                        None => self.push_held(),
                     };
-                    let c = &mut self.held[h as usize];
-                    c.events.clear();
-                    c.events.extend_from_slice(events);
-                    c.key.clear();
-                    c.key.extend_from_slice(key);
-                    c.hash = hash;
-                    c.last_ts = d.last_ts;
-                    c.deadline = deadline;
-                    c.state = state;
+                    let (hu, nst) = (h as usize, self.cfg.nstages);
+                    let events = &self.done_events[d.ev_off as usize..d.ev_off as usize + nst];
+                    let key = &self.done_keys[d.key_off as usize..d.key_end as usize];
+                    self.held_events[hu * nst..(hu + 1) * nst].copy_from_slice(events);
+                    self.held_keys.set(hu, key);
+                    self.held[hu] = Held {
+                        hash,
+                        last_ts: d.last_ts,
+                        deadline,
+                        state,
+                    };
                     self.held_q.push_back(h);
                 }
             }
@@ -1074,12 +1180,13 @@ impl SequenceEngine {
     /// later event can be their `T`, so they are kept) and emits them in order. Pending
     /// partials stay as they are.
     pub fn flush(&mut self, out: &mut dyn FnMut(SequenceMatch<'_>)) {
+        let nst = self.cfg.nstages;
         while let Some(h) = self.held_q.pop_front() {
-            let c = &self.held[h as usize];
-            if c.state != Decision::Drop {
+            let hu = h as usize;
+            if self.held[hu].state != Decision::Drop {
                 out(SequenceMatch {
-                    events: &c.events,
-                    key: Key::new(&c.key),
+                    events: &self.held_events[hu * nst..(hu + 1) * nst],
+                    key: Key::new(self.held_keys.get(hu)),
                 });
             }
             self.held_free.push(h);
@@ -1088,16 +1195,18 @@ impl SequenceEngine {
 
     /// Emits decided held candidates from the front of the queue.
     fn release(&mut self, now: i64, out: &mut dyn FnMut(SequenceMatch<'_>)) {
+        let nst = self.cfg.nstages;
         while let Some(&h) = self.held_q.front() {
-            let c = &mut self.held[h as usize];
+            let hu = h as usize;
+            let c = &mut self.held[hu];
             if c.state == Decision::Pending && c.deadline < now as i128 {
                 c.state = Decision::Keep;
             }
             match c.state {
                 Decision::Pending => break,
                 Decision::Keep => out(SequenceMatch {
-                    events: &c.events,
-                    key: Key::new(&c.key),
+                    events: &self.held_events[hu * nst..(hu + 1) * nst],
+                    key: Key::new(self.held_keys.get(hu)),
                 }),
                 Decision::Drop => {}
             }
@@ -1143,9 +1252,9 @@ impl SequenceEngine {
             let mut lead = NONE_TS;
             if !cfg.leading.is_empty() {
                 if let Some(idx) = st.find(hash, key) {
-                    let e = &st.entries[idx as usize];
+                    let tr = st.trackers(idx, cfg);
                     for &t in &cfg.leading {
-                        lead = lead.max(e.trackers[t].before(ev.ts));
+                        lead = lead.max(tr[t].before(ev.ts));
                     }
                 }
             }
@@ -1166,23 +1275,24 @@ impl SequenceEngine {
             return;
         }
         let idx = st.get_or_create(hash, key, now, cfg);
-        let e = &mut st.entries[idx as usize];
         let mut lead = NONE_TS;
+        let tr = st.trackers(idx, cfg);
         for &t in &cfg.leading {
-            lead = lead.max(e.trackers[t].before(ev.ts));
+            lead = lead.max(tr[t].before(ev.ts));
         }
-        if !e.parts[0].live {
-            e.npending += 1;
+        let po = idx as usize * cfg.nparts;
+        if !st.parts[po].live {
+            st.entries[idx as usize].npending += 1;
             st.stats.pending += 1;
         }
-        e.parts[0] = Partial {
+        st.parts[po] = Partial {
             live: true,
             violated: false,
             first_ord: ord,
             first_ts: ev.ts,
             lead,
         };
-        let slot = &mut e.events[..nst];
+        let slot = &mut st.events_mut(idx, cfg)[..nst];
         slot.fill(None);
         slot[cfg.pos[0]] = Some(ev);
         st.touch(idx, now);
@@ -1196,23 +1306,25 @@ impl SequenceEngine {
         let Some(idx) = st.find(hash, key) else {
             return;
         };
-        let e = &mut st.entries[idx as usize];
-        let p = e.parts[j - 1];
+        let po = idx as usize * cfg.nparts;
+        let p = st.parts[po + j - 1];
         if !p.live {
             return;
         }
-        e.parts[j - 1].live = false;
-        e.npending -= 1;
+        st.parts[po + j - 1].live = false;
+        st.entries[idx as usize].npending -= 1;
         st.stats.pending -= 1;
         if ev.ts as i128 - p.first_ts as i128 > ms {
             st.stats.expired += 1;
             st.maybe_free(idx, cfg);
             return;
         }
-        let prev_ts = e.events[(j - 1) * nst + cfg.pos[j - 1]].map_or(NONE_TS, |r| r.ts);
+        let eo = idx as usize * cfg.nparts * nst;
+        let prev_ts = st.events[eo + (j - 1) * nst + cfg.pos[j - 1]].map_or(NONE_TS, |r| r.ts);
         let mut violated = p.violated;
+        let tr = st.trackers(idx, cfg);
         for &t in &cfg.gaps[j] {
-            let b = e.trackers[t].before(ev.ts);
+            let b = tr[t].before(ev.ts);
             if b != NONE_TS && b > prev_ts {
                 violated = true;
             }
@@ -1221,7 +1333,7 @@ impl SequenceEngine {
             if !violated {
                 let ev_off = self.done_events.len();
                 self.done_events
-                    .extend_from_slice(&e.events[(j - 1) * nst..j * nst]);
+                    .extend_from_slice(&st.events[eo + (j - 1) * nst..eo + j * nst]);
                 self.done_events[ev_off + cfg.pos[j]] = Some(ev);
                 let key_off = self.done_keys.len() as u32;
                 self.done_keys.extend_from_slice(key);
@@ -1236,13 +1348,14 @@ impl SequenceEngine {
                 });
             }
         } else {
-            e.events.copy_within((j - 1) * nst..j * nst, j * nst);
-            e.events[j * nst + cfg.pos[j]] = Some(ev);
-            if !e.parts[j].live {
-                e.npending += 1;
+            let events = st.events_mut(idx, cfg);
+            events.copy_within((j - 1) * nst..j * nst, j * nst);
+            events[j * nst + cfg.pos[j]] = Some(ev);
+            if !st.parts[po + j].live {
+                st.entries[idx as usize].npending += 1;
                 st.stats.pending += 1;
             }
-            e.parts[j] = Partial { violated, ..p };
+            st.parts[po + j] = Partial { violated, ..p };
         }
         st.touch(idx, now);
         st.maybe_free(idx, cfg);
