@@ -1,24 +1,36 @@
 //! `seed_match` and `seed_stream`: the seed rule, compiled by eqlc, beside a hand-written
-#![allow(missing_docs)] // criterion_group! generates undocumented items
 //! Rust matcher of the same rule over the same pre-decoded events.
+//!
+//! Allocations per event (warm): the generated matcher is warmed up on the first
+//! [`WARM_EVENTS`] events of a generated stream, then every allocation made while it
+//! matches the next 20,000 events of that same stream (later timestamps, new process
+//! entities) is counted. The benchmark fails if that count is not 0.
+#![allow(missing_docs)] // criterion_group! generates undocumented items
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use eqlc_benches::handwritten::{HandMatcher, Slots};
-use eqlc_benches::stream::{decode, ndjson, Decoded};
+use eqlc_benches::stream::{decode, linux, ndjson, warm_up, Decoded};
 use eqlc_rules::Bundled;
 use eqlc_runtime::{EventRef, RulePack};
 
 #[global_allocator]
 static ALLOC: eqlc_benches::alloc::Counting = eqlc_benches::alloc::Counting;
 
+/// Events of the warm-up before allocations are counted (see the module docs).
+const WARM_EVENTS: u64 = 20_000;
+
 fn run_generated(pack: &mut Bundled, events: &[Decoded]) -> u64 {
+    run_from(pack, events, 0)
+}
+
+fn run_from(pack: &mut Bundled, events: &[Decoded], first_handle: u64) -> u64 {
     let mut n = 0u64;
     for (i, e) in events.iter().enumerate() {
         let view = e.slots.view("");
         pack.on_event(
             &view,
             EventRef {
-                handle: i as u64,
+                handle: first_handle + i as u64,
                 ts: e.ts,
             },
             &mut |_| n += 1,
@@ -52,13 +64,23 @@ fn seed(c: &mut Criterion) {
     );
     assert!(gen_alerts >= 40, "the planted shells alert ({gen_alerts})");
 
-    // Allocations per event after warm-up (must be 0 for the generated matcher).
+    // Allocations per event once warm: WARM_EVENTS of a stream, then the next 20,000
+    // of the same stream (module docs); must be 0.
     let mut pack = Bundled::new();
-    run_generated(&mut pack, &events);
+    let cont = warm_up(&mut pack, &linux(0, 80, 7), WARM_EVENTS, 20_000);
     let before = eqlc_benches::alloc::allocations();
-    run_generated(&mut pack, &events);
-    let per_event = (eqlc_benches::alloc::allocations() - before) as f64 / events.len() as f64;
-    println!("seed_match: allocations per event (generated, warm): {per_event}");
+    let alerts = run_from(&mut pack, &cont.events, cont.first_handle);
+    let allocs = eqlc_benches::alloc::allocations() - before;
+    let per_event = allocs as f64 / cont.events.len() as f64;
+    println!(
+        "seed_match: allocations per event (generated, warm: after {WARM_EVENTS} events, over \
+         the next {} of the stream, {alerts} alerts): {per_event}",
+        cont.events.len()
+    );
+    assert_eq!(
+        allocs, 0,
+        "the generated matcher allocated {allocs} times once warm"
+    );
 
     let mut g = c.benchmark_group("seed_match");
     g.throughput(Throughput::Elements(events.len() as u64));
