@@ -26,7 +26,9 @@ pub(crate) fn computed_leaf(e: &Expr, g: &mut impl PredGenAccess) -> TokenStream
             fields.push(f.path.clone());
         }
     });
-    let value = expr(inner, &fields, g);
+    let mut cx = Cx { fields, scratch: 0 };
+    let value = expr(inner, &mut cx, g);
+    let fields = &cx.fields;
     let test = if want_non_null {
         quote! { !(#value).is_null() }
     } else if matches!(inner.kind, ExprKind::Field(_)) {
@@ -49,8 +51,16 @@ pub(crate) fn computed_leaf(e: &Expr, g: &mut impl PredGenAccess) -> TokenStream
             }
         };
     }
+    // Scratch buffers for the strings the expression builds (`concat`, `string` of a
+    // number): taken from the runtime's per-thread pool, so that building them allocates
+    // nothing once warm.
+    let scratch = (0..cx.scratch).map(|i| {
+        let s = format_ident!("__s{}", i);
+        quote! { let mut #s = __rt::func::Scratch::take(); }
+    });
     let found = quote! {
         {
+            #(#scratch)*
             let mut __hit = false;
             #[allow(clippy::never_loop, unused_labels)]
             'combos: loop {
@@ -97,8 +107,24 @@ fn op(o: CmpOp) -> TokenStream {
     }
 }
 
+/// What the expression generator of one computed leaf tracks.
+struct Cx {
+    /// The leaf's fields; field `i` is bound to `__v{i}`.
+    fields: Vec<String>,
+    /// Scratch buffers used so far; buffer `i` is `__s{i}`.
+    scratch: usize,
+}
+
+impl Cx {
+    /// A new scratch buffer's variable.
+    fn scratch(&mut self) -> proc_macro2::Ident {
+        self.scratch += 1;
+        format_ident!("__s{}", self.scratch - 1)
+    }
+}
+
 /// Tokens of an expression of type `Val<'_>` (fields bound to `__v{i}`).
-fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream {
+fn expr(e: &Expr, cx: &mut Cx, g: &mut impl PredGenAccess) -> TokenStream {
     if e.is_constant() && !matches!(e.kind, ExprKind::Literal(_)) {
         if let Some(l) = interp::val_to_literal(&interp::eval_const(e)) {
             return lit(&l);
@@ -107,12 +133,12 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
     match &e.kind {
         ExprKind::Literal(l) => lit(l),
         ExprKind::Field(Field { path, .. }) => {
-            let i = fields.iter().position(|p| p == path).unwrap_or(0);
+            let i = cx.fields.iter().position(|p| p == path).unwrap_or(0);
             let v = format_ident!("__v{}", i);
             quote! { __rt::Val::from(#v) }
         }
         ExprKind::Not(x) => {
-            let x = expr(x, fields, g);
+            let x = expr(x, cx, g);
             quote! { __rt::ops::not(&(#x)) }
         }
         ExprKind::And(v) | ExprKind::Or(v) => {
@@ -122,14 +148,14 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
                 quote! { __rt::ops::or }
             };
             let mut it = v.iter();
-            let first = it.next().map(|x| expr(x, fields, g)).unwrap_or_default();
+            let first = it.next().map(|x| expr(x, cx, g)).unwrap_or_default();
             it.fold(first, |acc, x| {
-                let x = expr(x, fields, g);
+                let x = expr(x, cx, g);
                 quote! { #f(&(#acc), &(#x)) }
             })
         }
         ExprKind::Compare { op: o, lhs, rhs } => {
-            let (a, b) = (expr(lhs, fields, g), expr(rhs, fields, g));
+            let (a, b) = (expr(lhs, cx, g), expr(rhs, cx, g));
             if matches!(rhs.kind, ExprKind::Field(_)) && !matches!(lhs.kind, ExprKind::Field(_)) {
                 let (k, o) = (kind(rhs), op(interp::flip(*o)));
                 quote! { __rt::ops::cmp(&(#b), &(#a), #k, #o) }
@@ -139,7 +165,7 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
             }
         }
         ExprKind::IsNull(x) => {
-            let x = expr(x, fields, g);
+            let x = expr(x, cx, g);
             quote! { __rt::ops::is_null(&(#x)) }
         }
         ExprKind::In {
@@ -147,7 +173,7 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
             list,
             case_insensitive,
         } => {
-            let a = expr(x, fields, g);
+            let a = expr(x, cx, g);
             let members = interp::in_members(list, *case_insensitive);
             let items: Vec<TokenStream> = members
                 .iter()
@@ -167,7 +193,7 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
             patterns,
             case_insensitive,
         } => {
-            let a = expr(x, fields, g);
+            let a = expr(x, cx, g);
             let pats: Vec<String> = interp::like_patterns(patterns, *case_insensitive)
                 .into_iter()
                 .map(|c| c.into_owned())
@@ -184,7 +210,7 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
             patterns,
             case_insensitive,
         } => {
-            let a = expr(x, fields, g);
+            let a = expr(x, cx, g);
             let joined = patterns.join("|");
             let translated =
                 match eqlc_runtime::regex::lucene_to_rust_regex(&joined, *case_insensitive) {
@@ -205,7 +231,7 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
             }
         }
         ExprKind::Arith { op: o, lhs, rhs } => {
-            let (a, b) = (expr(lhs, fields, g), expr(rhs, fields, g));
+            let (a, b) = (expr(lhs, cx, g), expr(rhs, cx, g));
             let f = match o {
                 ArithOp::Add => quote! { add },
                 ArithOp::Sub => quote! { sub },
@@ -216,7 +242,7 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
             quote! { __rt::func::#f(&(#a), &(#b)) }
         }
         ExprKind::Neg(x) => {
-            let x = expr(x, fields, g);
+            let x = expr(x, cx, g);
             quote! { __rt::func::neg(&(#x)) }
         }
         ExprKind::Call {
@@ -224,7 +250,7 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
             args,
             case_insensitive: ci,
         } => {
-            let a: Vec<TokenStream> = args.iter().map(|x| expr(x, fields, g)).collect();
+            let a: Vec<TokenStream> = args.iter().map(|x| expr(x, cx, g)).collect();
             let arg = |i: usize| -> TokenStream {
                 a.get(i)
                     .cloned()
@@ -266,7 +292,10 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
                     let x = arg(0);
                     quote! { __rt::func::cidr_match(&(#x), &#name) }
                 }
-                Func::Concat => quote! { __rt::func::concat(&[#(#a),*]) },
+                Func::Concat => {
+                    let s = cx.scratch();
+                    quote! { __rt::func::concat_in(&[#(#a),*], &mut #s) }
+                }
                 Func::EndsWith | Func::StartsWith | Func::StringContains => {
                     let f = match func {
                         Func::EndsWith => quote! { ends_with },
@@ -290,7 +319,8 @@ fn expr(e: &Expr, fields: &[String], g: &mut impl PredGenAccess) -> TokenStream 
                 }
                 Func::String => {
                     let x = arg(0);
-                    quote! { __rt::func::string(&(#x)) }
+                    let s = cx.scratch();
+                    quote! { __rt::func::string_in(&(#x), &mut #s) }
                 }
                 Func::Substring => {
                     let (x, y, z) = (arg(0), arg(1), arg(2));

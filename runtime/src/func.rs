@@ -214,6 +214,21 @@ pub fn write_text<W: fmt::Write + ?Sized>(v: &Val<'_>, w: &mut W) -> fmt::Result
     }
 }
 
+/// Call `f` with the text form ([`write_text`]) of a non-string `v`, built on the stack
+/// (numbers and booleans fit); `None` for `null`.
+pub(crate) fn with_number_text<R>(v: &Val<'_>, f: impl FnOnce(&str) -> R) -> Option<R> {
+    if v.is_null() {
+        return None;
+    }
+    let mut buf = StackStr::<64>::new();
+    if write_text(v, &mut buf).is_ok() {
+        return Some(f(buf.as_str()));
+    }
+    let mut s = String::new();
+    write_text(v, &mut s).ok()?;
+    Some(f(&s))
+}
+
 /// A small string on the stack.
 struct StackStr<const N: usize> {
     buf: [u8; N],
@@ -516,6 +531,62 @@ pub fn concat(args: &[Val<'_>]) -> Val<'static> {
         }
     }
     Val::Str(Cow::Owned(out))
+}
+
+/// A string buffer lent by a per-thread pool and given back (cleared, capacity kept) when
+/// dropped. Generated code takes one per `concat`/`string` of a computed leaf, so that
+/// building those strings allocates nothing once the pool's buffers have grown.
+#[derive(Debug)]
+pub struct Scratch(String);
+
+std::thread_local! {
+    static SCRATCH_POOL: core::cell::RefCell<Vec<String>> =
+        const { core::cell::RefCell::new(Vec::new()) };
+}
+
+impl Scratch {
+    /// A buffer from this thread's pool (a new, empty one when the pool is empty).
+    pub fn take() -> Scratch {
+        let s = SCRATCH_POOL
+            .try_with(|p| p.borrow_mut().pop())
+            .ok()
+            .flatten();
+        Scratch(s.unwrap_or_default())
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let mut s = core::mem::take(&mut self.0);
+        s.clear();
+        // During thread teardown the pool may be gone: the buffer is then freed.
+        let _ = SCRATCH_POOL.try_with(|p| p.borrow_mut().push(s));
+    }
+}
+
+/// [`concat`] built in `buf` (no allocation once `buf` has grown): the result borrows it.
+pub fn concat_in<'b>(args: &[Val<'_>], buf: &'b mut Scratch) -> Val<'b> {
+    if concat_into(args, &mut buf.0) {
+        Val::Str(Cow::Borrowed(buf.0.as_str()))
+    } else {
+        Val::Null
+    }
+}
+
+/// [`string`] with the text of a non-string built in `buf`: the result borrows `v`'s
+/// string or `buf`.
+pub fn string_in<'a>(v: &Val<'a>, buf: &'a mut Scratch) -> Val<'a> {
+    match v {
+        Val::Null => Val::Null,
+        Val::Str(s) => Val::Str(s.clone()),
+        other => {
+            buf.0.clear();
+            if write_text(other, &mut buf.0).is_err() {
+                return Val::Null;
+            }
+            Val::Str(Cow::Borrowed(buf.0.as_str()))
+        }
+    }
 }
 
 /// Like [`concat`], writing into a reusable buffer (cleared first); `false` when an

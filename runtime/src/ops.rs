@@ -6,7 +6,7 @@
 use core::cmp::Ordering;
 
 use crate::compare::{compare_lit, FieldKind};
-use crate::func::{write_text, Val};
+use crate::func::Val;
 use crate::text::{eq_fold, fold_char, glob};
 
 /// Comparison operators.
@@ -118,11 +118,7 @@ pub fn with_text<R>(v: &Val<'_>, f: impl FnOnce(&str) -> R) -> Option<R> {
     match v {
         Val::Null => None,
         Val::Str(s) => Some(f(s)),
-        other => {
-            let mut s = String::new();
-            write_text(other, &mut s).ok()?;
-            Some(f(&s))
-        }
+        other => crate::func::with_number_text(other, f),
     }
 }
 
