@@ -17,11 +17,11 @@ use std::io;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use eqlc_benches::stream::{warm_up, Decoded};
+use eqlc_benches::stream::{run_decoded, warm_up};
 use eqlc_detector::detector::{Detector, Options};
 use eqlc_detector::gen::{generate, GenConfig, OsMix};
 use eqlc_rules::Bundled;
-use eqlc_runtime::{EventRef, RulePack};
+use eqlc_runtime::RulePack;
 
 #[global_allocator]
 static ALLOC: eqlc_benches::alloc::Counting = eqlc_benches::alloc::Counting;
@@ -75,24 +75,6 @@ fn detect<P: RulePack>(pack: P, bytes: &[u8]) -> u64 {
     d.finish()
         .expect("writing to a sink cannot fail")
         .total_alerts()
-}
-
-/// Match pre-decoded events (no decoding, no output), handles from `first_handle`:
-/// alerts.
-fn run_decoded<P: RulePack>(pack: &mut P, events: &[Decoded], first_handle: u64) -> u64 {
-    let mut n = 0u64;
-    for (i, e) in events.iter().enumerate() {
-        let view = e.slots.view("");
-        pack.on_event(
-            &view,
-            EventRef {
-                handle: first_handle + i as u64,
-                ts: e.ts,
-            },
-            &mut |_| n += 1,
-        );
-    }
-    n
 }
 
 fn corpus_pack(c: &mut Criterion) {

@@ -9,9 +9,9 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use eqlc_benches::handwritten::{HandMatcher, Slots};
-use eqlc_benches::stream::{decode, linux, ndjson, warm_up, Decoded};
+use eqlc_benches::stream::{decode, linux, ndjson, run_decoded, warm_up, Decoded};
 use eqlc_rules::Bundled;
-use eqlc_runtime::{EventRef, RulePack};
+use eqlc_runtime::RulePack;
 
 #[global_allocator]
 static ALLOC: eqlc_benches::alloc::Counting = eqlc_benches::alloc::Counting;
@@ -20,23 +20,7 @@ static ALLOC: eqlc_benches::alloc::Counting = eqlc_benches::alloc::Counting;
 const WARM_EVENTS: u64 = 20_000;
 
 fn run_generated(pack: &mut Bundled, events: &[Decoded]) -> u64 {
-    run_from(pack, events, 0)
-}
-
-fn run_from(pack: &mut Bundled, events: &[Decoded], first_handle: u64) -> u64 {
-    let mut n = 0u64;
-    for (i, e) in events.iter().enumerate() {
-        let view = e.slots.view("");
-        pack.on_event(
-            &view,
-            EventRef {
-                handle: first_handle + i as u64,
-                ts: e.ts,
-            },
-            &mut |_| n += 1,
-        );
-    }
-    n
+    run_decoded(pack, events, 0)
 }
 
 fn run_hand(m: &mut HandMatcher, slots: &Slots, events: &[Decoded]) -> u64 {
@@ -69,7 +53,7 @@ fn seed(c: &mut Criterion) {
     let mut pack = Bundled::new();
     let cont = warm_up(&mut pack, &linux(0, 80, 7), WARM_EVENTS, 20_000);
     let before = eqlc_benches::alloc::allocations();
-    let alerts = run_from(&mut pack, &cont.events, cont.first_handle);
+    let alerts = run_decoded(&mut pack, &cont.events, cont.first_handle);
     let allocs = eqlc_benches::alloc::allocations() - before;
     let per_event = allocs as f64 / cont.events.len() as f64;
     println!(

@@ -49,6 +49,23 @@ pub fn decode(ndjson: &[u8], fields: &[&str]) -> Vec<Decoded> {
         .collect()
 }
 
+/// Match pre-decoded events with `pack` (no decoding, no output), event handles from
+/// `first_handle`: the number of alerts.
+pub fn run_decoded<P: RulePack>(pack: &mut P, events: &[Decoded], first_handle: u64) -> u64 {
+    let mut n = 0u64;
+    for (i, e) in events.iter().enumerate() {
+        pack.on_event(
+            &e.slots.view(""),
+            EventRef {
+                handle: first_handle + i as u64,
+                ts: e.ts,
+            },
+            &mut |_| n += 1,
+        );
+    }
+    n
+}
+
 /// What [`warm_up`] hands back: the measured continuation of the stream.
 pub struct Continuation {
     /// The events after the warm-up, decoded.

@@ -6,11 +6,12 @@ use eqlc::compile::{compile_pack, pretty, RuleSource};
 use eqlc::rule_meta::RuleInfo;
 use quote::quote;
 
-fn expand(query: &str) -> String {
-    let src = RuleSource {
+/// A rule with the given name and id and otherwise default metadata.
+fn rule(name: &str, rule_id: &str, query: &str) -> RuleSource {
+    RuleSource {
         info: RuleInfo {
-            name: "snapshot".into(),
-            rule_id: "snapshot-rule".into(),
+            name: name.into(),
+            rule_id: rule_id.into(),
             severity: "low".into(),
             origin: "inline".into(),
             ..RuleInfo::default()
@@ -18,15 +19,22 @@ fn expand(query: &str) -> String {
         query: query.into(),
         category_field: None,
         file: None,
-    };
+    }
+}
+
+/// The formatted pack generated for `rules`.
+fn generate(rules: &[RuleSource]) -> String {
     let opts = GenOptions {
         runtime: quote!(::eqlc_runtime),
         vis: quote!(pub),
         name: ident("Pack"),
         doc: "snapshot".into(),
     };
-    let tokens = compile_pack(&[src], &opts).expect("compiles");
-    pretty(&tokens)
+    pretty(&compile_pack(rules, &opts).expect("compiles"))
+}
+
+fn expand(query: &str) -> String {
+    generate(&[rule("snapshot", "snapshot-rule", query)])
 }
 
 #[test]
@@ -68,24 +76,7 @@ fn stateful_rules_body(code: &str) -> String {
 
 #[test]
 fn stateful_rules_counts_sequences_and_samples_in_both_shapes() {
-    let rule = |i: usize, query: &str| RuleSource {
-        info: RuleInfo {
-            name: format!("r{i}"),
-            rule_id: format!("rule-{i}"),
-            severity: "low".into(),
-            origin: "inline".into(),
-            ..RuleInfo::default()
-        },
-        query: query.into(),
-        category_field: None,
-        file: None,
-    };
-    let opts = GenOptions {
-        runtime: quote!(::eqlc_runtime),
-        vis: quote!(pub),
-        name: ident("Pack"),
-        doc: "stateful".into(),
-    };
+    let rule = |i: usize, query: &str| rule(&format!("r{i}"), &format!("rule-{i}"), query);
     // 3 rules are generated as code, 66 as tables.
     for events in [1, 64] {
         let mut rules = vec![
@@ -101,7 +92,7 @@ fn stateful_rules_counts_sequences_and_samples_in_both_shapes() {
         for i in 0..events {
             rules.push(rule(i + 2, &format!("process where process.pid == {i}")));
         }
-        let code = pretty(&compile_pack(&rules, &opts).expect("compiles"));
+        let code = generate(&rules);
         assert_eq!(code.contains("TableSpec"), rules.len() >= 64);
         assert_eq!(
             stateful_rules_body(&code),
