@@ -23,7 +23,7 @@ use eqlc_runtime::meta::RuleMeta;
 use eqlc_runtime::{Alert, EventRef, PackStats, RulePack, SlotBuf};
 
 use crate::decode::{DecodeError, Decoder, FieldTrie, FieldType};
-use crate::output::{self, Format, MatchedEvent};
+use crate::output::{self, DocReader, Format, MatchedEvent};
 use crate::prefilter::{Prefilter, Verdict};
 use crate::reorder::Reorder;
 use crate::store::LineStore;
@@ -137,6 +137,8 @@ struct Sink<W: Write> {
     alerts: Vec<u64>,
     suppressed: Vec<u64>,
     buf: Vec<u8>,
+    /// Reads the fields an alert shows out of its matched lines.
+    docs: DocReader,
     error: Option<io::Error>,
 }
 
@@ -180,10 +182,17 @@ impl<W: Write> Sink<W> {
         }
         self.buf.clear();
         match self.format {
-            Format::Ndjson => {
-                output::write_ndjson(&mut self.buf, meta, &events, a.events, a.group_id)
+            Format::Ndjson => output::write_ndjson(
+                &mut self.buf,
+                &mut self.docs,
+                meta,
+                &events,
+                a.events,
+                a.group_id,
+            ),
+            Format::Table => {
+                output::write_table(&mut self.buf, &mut self.docs, meta, &events, a.events)
             }
-            Format::Table => output::write_table(&mut self.buf, meta, &events, a.events),
         }
         if let Err(e) = output::emit(&mut self.out, &self.buf) {
             self.error = Some(e);
@@ -244,6 +253,7 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
                 alerts: vec![0; rules.len()],
                 suppressed: vec![0; rules.len()],
                 buf: Vec::new(),
+                docs: DocReader::new(),
                 error: None,
             },
             pack,

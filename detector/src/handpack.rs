@@ -62,7 +62,7 @@ static FIELDS: &[&str] = &[
 
 const MAXSPAN_NS: i64 = 1_000_000_000;
 
-static RULES: &[RuleMeta] = &[RuleMeta {
+pub(crate) static RULES: &[RuleMeta] = &[RuleMeta {
     name: "Potential Reverse Shell via Suspicious Child Process",
     rule_id: "76e4d92b-61c1-4a95-ab61-5fd94179a1ee",
     description: "This detection rule detects the creation of a shell through a suspicious process chain. Any reverse shells spawned by the specified utilities that are initialized from a single process followed by a network connection attempt will be captured through this rule. Attackers may spawn reverse shells to establish persistence onto a target system.",

@@ -24,7 +24,9 @@ use std::io::{self, Write};
 
 use eqlc_runtime::meta::RuleMeta;
 use eqlc_runtime::time::format_rfc3339;
-use eqlc_runtime::{Event, EventRef, Value};
+use eqlc_runtime::{EventRef, Record, SlotBuf, Value};
+
+use crate::decode::{Decoder, FieldTrie, FieldType};
 
 /// Output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,73 +116,145 @@ pub struct MatchedEvent<'a> {
     pub raw: Option<&'a [u8]>,
 }
 
-/// First string-ish value of `path` across `docs`, as text.
-fn first_text(docs: &[serde_json::Value], path: &str) -> Option<String> {
-    for d in docs {
-        let mut out = None;
-        d.field_values(path, &mut |v| {
-            if out.is_none() {
-                out = match v {
-                    Value::Str(s) => Some(s.to_string()),
-                    Value::Int(i) => Some(i.to_string()),
-                    Value::Float(f) => Some(f.to_string()),
-                    Value::Bool(b) => Some(b.to_string()),
-                    Value::Null => None,
-                }
-            }
-        });
-        if out.is_some() {
-            return out;
+/// The fields alerts show (the reason text, the table view), in [`DocReader`] slot order.
+const DOC_FIELDS: [&str; 10] = [
+    "event.category",
+    "process.name",
+    "process.parent.name",
+    "destination.ip",
+    "destination.port",
+    "user.name",
+    "host.name",
+    "host.id",
+    "process.args",
+    "process.pid",
+];
+const CATEGORY: usize = 0;
+const PROCESS_NAME: usize = 1;
+const PARENT_NAME: usize = 2;
+const DEST_IP: usize = 3;
+const DEST_PORT: usize = 4;
+const USER_NAME: usize = 5;
+const HOST_NAME: usize = 6;
+const HOST_ID: usize = 7;
+const PROCESS_ARGS: usize = 8;
+const PROCESS_PID: usize = 9;
+
+/// Reads the few fields an alert shows ([`DOC_FIELDS`]) out of its matched raw lines
+/// with the detector's own decoder, into buffers kept from alert to alert: an alert costs
+/// one scan of each matched line instead of building a JSON tree of it.
+#[derive(Debug, Clone)]
+pub struct DocReader {
+    decoder: Decoder,
+    bufs: Vec<SlotBuf>,
+}
+
+impl Default for DocReader {
+    fn default() -> Self {
+        DocReader::new()
+    }
+}
+
+impl DocReader {
+    /// A reader for [`DOC_FIELDS`].
+    pub fn new() -> DocReader {
+        DocReader {
+            decoder: Decoder::new(FieldTrie::new(&DOC_FIELDS, &|_| FieldType::Any)),
+            bufs: Vec::new(),
         }
     }
-    None
+
+    /// Decode the held raw lines of `events` (lines that do not decode are left out).
+    fn load<'e>(&mut self, events: &[MatchedEvent<'e>]) -> Docs<'_, 'e> {
+        let mut lines = Vec::with_capacity(events.len());
+        for raw in events.iter().filter_map(|e| e.raw) {
+            let Ok(line) = core::str::from_utf8(raw) else {
+                continue;
+            };
+            if self.bufs.len() == lines.len() {
+                self.bufs.push(SlotBuf::new(DOC_FIELDS.len()));
+            }
+            if self
+                .decoder
+                .decode(line, &mut self.bufs[lines.len()])
+                .is_ok()
+            {
+                lines.push(line);
+            }
+        }
+        Docs {
+            bufs: &self.bufs,
+            lines,
+        }
+    }
 }
 
-fn all_text(d: &serde_json::Value, path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    d.field_values(path, &mut |v| match v {
-        Value::Str(s) => out.push(s.to_string()),
-        Value::Int(i) => out.push(i.to_string()),
-        Value::Float(f) => out.push(f.to_string()),
-        Value::Bool(b) => out.push(b.to_string()),
-        Value::Null => {}
-    });
-    out
+/// A non-null value as text.
+fn text(v: Value<'_>) -> Option<String> {
+    match v {
+        Value::Str(s) => Some(s.to_string()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(x) => Some(x.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null => None,
+    }
 }
 
-fn parse_docs(events: &[MatchedEvent<'_>]) -> Vec<serde_json::Value> {
-    events
-        .iter()
-        .filter_map(|e| e.raw)
-        .filter_map(|r| serde_json::from_slice(r).ok())
-        .collect()
+/// The decoded matched lines of one alert.
+struct Docs<'r, 'e> {
+    bufs: &'r [SlotBuf],
+    lines: Vec<&'e str>,
+}
+
+impl Docs<'_, '_> {
+    /// Number of decoded documents.
+    fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The values of field `f` (a [`DOC_FIELDS`] index) in document `d`, as text.
+    fn texts(&self, d: usize, f: usize) -> Vec<String> {
+        let view = self.bufs[d].view(self.lines[d]);
+        view.values(f).filter_map(text).collect()
+    }
+
+    /// The first value of field `f` in documents `docs`, as text.
+    fn first_in(&self, docs: core::ops::Range<usize>, f: usize) -> Option<String> {
+        docs.into_iter().find_map(|d| {
+            let view = self.bufs[d].view(self.lines[d]);
+            let first = view.values(f).find_map(text);
+            first
+        })
+    }
+
+    /// The first value of field `f` across all documents, as text.
+    fn first(&self, f: usize) -> Option<String> {
+        self.first_in(0..self.len(), f)
+    }
 }
 
 /// The `kibana.alert.reason` text, in the style of Elastic's EQL rule reasons.
-pub fn reason(meta: &RuleMeta, docs: &[serde_json::Value]) -> String {
-    let category = first_text(
-        docs.get(docs.len().wrapping_sub(1))
-            .map_or(&[], core::slice::from_ref),
-        "event.category",
-    )
-    .unwrap_or_else(|| "event".into());
+fn reason(meta: &RuleMeta, docs: &Docs<'_, '_>) -> String {
+    let category = docs
+        .first_in(docs.len().saturating_sub(1)..docs.len(), CATEGORY)
+        .unwrap_or_else(|| "event".into());
     let mut s = format!("{category} event");
-    if let Some(p) = first_text(docs, "process.name") {
+    if let Some(p) = docs.first(PROCESS_NAME) {
         s.push_str(&format!(" with process {p}"));
     }
-    if let Some(p) = first_text(docs, "process.parent.name") {
+    if let Some(p) = docs.first(PARENT_NAME) {
         s.push_str(&format!(", parent process {p}"));
     }
-    if let Some(ip) = first_text(docs, "destination.ip") {
-        match first_text(docs, "destination.port") {
+    if let Some(ip) = docs.first(DEST_IP) {
+        match docs.first(DEST_PORT) {
             Some(port) => s.push_str(&format!(", destination {ip}:{port}")),
             None => s.push_str(&format!(", destination {ip}")),
         }
     }
-    if let Some(u) = first_text(docs, "user.name") {
+    if let Some(u) = docs.first(USER_NAME) {
         s.push_str(&format!(", by {u}"));
     }
-    if let Some(h) = first_text(docs, "host.name") {
+    if let Some(h) = docs.first(HOST_NAME) {
         s.push_str(&format!(" on {h}"));
     }
     s.push_str(&format!(
@@ -239,12 +313,13 @@ fn threat(out: &mut Vec<u8>, meta: &RuleMeta) {
 /// Append one NDJSON alert (with its newline) to `out`.
 pub fn write_ndjson(
     out: &mut Vec<u8>,
+    reader: &mut DocReader,
     meta: &RuleMeta,
     events: &[MatchedEvent<'_>],
     refs: &[Option<EventRef>],
     group_id: Option<u64>,
 ) {
-    let docs = parse_docs(events);
+    let docs = reader.load(events);
     let last = refs.iter().rev().flatten().next().map_or(0, |e| e.ts);
     let first = refs.iter().flatten().next().map_or(last, |e| e.ts);
     out.extend_from_slice(b"{\"@timestamp\":");
@@ -306,11 +381,12 @@ fn clip(s: &str, n: usize) -> String {
 /// Append one human-readable alert block to `out`.
 pub fn write_table(
     out: &mut Vec<u8>,
+    reader: &mut DocReader,
     meta: &RuleMeta,
     events: &[MatchedEvent<'_>],
     refs: &[Option<EventRef>],
 ) {
-    let docs = parse_docs(events);
+    let docs = reader.load(events);
     let last = refs.iter().rev().flatten().next().map_or(0, |e| e.ts);
     let mut t = String::new();
     let _ = format_rfc3339(last, &mut t);
@@ -321,8 +397,8 @@ pub fn write_table(
         meta.name,
         meta.rule_id
     );
-    let host = first_text(&docs, "host.name").unwrap_or_else(|| "?".into());
-    match first_text(&docs, "host.id") {
+    let host = docs.first(HOST_NAME).unwrap_or_else(|| "?".into());
+    match docs.first(HOST_ID) {
         Some(id) => {
             let _ = writeln!(out, "    host     {host} ({id})");
         }
@@ -331,21 +407,17 @@ pub fn write_table(
         }
     }
     // process chain from the first event that names a process
-    if let Some(d) = docs
-        .iter()
-        .find(|d| first_text(core::slice::from_ref(*d), "process.name").is_some())
-    {
-        let one = core::slice::from_ref(d);
-        let parent = first_text(one, "process.parent.name");
-        let name = first_text(one, "process.name").unwrap_or_default();
-        let args = all_text(d, "process.args");
+    if let Some(d) = (0..docs.len()).find(|&d| docs.first_in(d..d + 1, PROCESS_NAME).is_some()) {
+        let parent = docs.first_in(d..d + 1, PARENT_NAME);
+        let name = docs.first_in(d..d + 1, PROCESS_NAME).unwrap_or_default();
+        let args = docs.texts(d, PROCESS_ARGS);
         let cmd = if args.is_empty() {
             name.clone()
         } else {
             args.join(" ")
         };
-        let user = first_text(one, "user.name");
-        let pid = first_text(one, "process.pid");
+        let user = docs.first_in(d..d + 1, USER_NAME);
+        let pid = docs.first_in(d..d + 1, PROCESS_PID);
         let mut line = String::new();
         if let Some(p) = parent {
             line.push_str(&p);
@@ -364,8 +436,8 @@ pub fn write_table(
         }
         let _ = writeln!(out, "    process  {line}");
     }
-    if let Some(ip) = first_text(&docs, "destination.ip") {
-        match first_text(&docs, "destination.port") {
+    if let Some(ip) = docs.first(DEST_IP) {
+        match docs.first(DEST_PORT) {
             Some(p) if ip.contains(':') => {
                 let _ = writeln!(out, "    dest     [{ip}]:{p}");
             }
@@ -406,6 +478,34 @@ mod tests {
         let mut v = Vec::new();
         json_str(&mut v, "a\"b\\c\nd\u{1}é");
         assert_eq!(String::from_utf8(v).unwrap(), r#""a\"b\\c\nd\u0001é""#);
+    }
+
+    #[test]
+    fn reason_reads_nested_dotted_and_array_fields() {
+        let meta = &crate::handpack::RULES[0];
+        let l1 = br#"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["process"]},"process":{"name":["bash","sh"],"parent.name":"nc"},"user":{"name":"root"},"host.name":"h1"}"#;
+        let l2 = br#"{"@timestamp":"2024-01-01T00:00:01Z","event.category":"network","destination":{"ip":"10.1.2.3","port":4444}}"#;
+        let ev = |raw: &'static [u8]| MatchedEvent {
+            event: None,
+            raw: Some(raw),
+        };
+        let mut reader = DocReader::new();
+        let events = [ev(l1), ev(b"not json"), ev(l2)];
+        let docs = reader.load(&events);
+        assert_eq!(docs.len(), 2, "the line that does not decode is left out");
+        assert_eq!(
+            reason(meta, &docs),
+            format!(
+                "network event with process bash, parent process nc, destination \
+                 10.1.2.3:4444, by root on h1 created medium alert {}.",
+                meta.name
+            )
+        );
+        let docs = reader.load(&[]);
+        assert_eq!(
+            reason(meta, &docs),
+            format!("event event created medium alert {}.", meta.name)
+        );
     }
 
     #[test]
