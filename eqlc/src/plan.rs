@@ -621,7 +621,57 @@ pub fn cost(p: &Pred) -> u32 {
     }
 }
 
-/// Flatten, fold constants and order operands cheapest first.
+/// A guess at how often a text test passes on an event that has the field: nothing is
+/// known of the events at build time, so these are round figures that only need to be in
+/// the right order (an exact value is rarer than a fragment, a fragment rarer than "any").
+fn text_pass(t: &TextTest) -> f64 {
+    match t {
+        TextTest::AnyString => 0.9,
+        TextTest::Exact { .. } => 0.02,
+        TextTest::Set { values, .. } => (0.02 * values.len() as f64).min(0.3),
+        TextTest::Prefix { .. } | TextTest::Suffix { .. } => 0.05,
+        TextTest::Contains { .. } | TextTest::Glob { .. } => 0.05,
+        TextTest::Regex { .. } => 0.1,
+        TextTest::AnyOf(v) => 1.0 - v.iter().map(|x| 1.0 - text_pass(x)).product::<f64>(),
+    }
+}
+
+/// Estimated probability that `p` holds for an event, treating operands as independent
+/// (see [`text_pass`]). Used only to order operands: `optimize` puts the conjunct most
+/// likely to fail cheaply first, so a rare test (`problemchild.prediction == 1`) runs
+/// before long lists of exclusions (`not process.name : (...)`) that nearly always pass.
+pub fn pass_probability(p: &Pred) -> f64 {
+    match p {
+        Pred::Const(b) => f64::from(u8::from(*b)),
+        Pred::Exists { .. } => 0.7,
+        Pred::Text { test, .. } => text_pass(test),
+        Pred::Cmp { op, .. } => match op {
+            CmpOp::Eq => 0.1,
+            _ => 0.4,
+        },
+        Pred::Cidr { .. } => 0.3,
+        Pred::Computed(_) => 0.3,
+        Pred::Not(x) => 1.0 - pass_probability(x),
+        Pred::And(v) => v.iter().map(pass_probability).product(),
+        Pred::Or(v) => 1.0 - v.iter().map(|x| 1.0 - pass_probability(x)).product::<f64>(),
+    }
+}
+
+/// Order key of a conjunct: expected cost per chance of ending the conjunction (lower
+/// first). Sorting by it minimises the expected cost of a short-circuit `and` of
+/// independent operands.
+fn and_rank(p: &Pred) -> f64 {
+    f64::from(cost(p)) / (1.0 - pass_probability(p)).max(1e-6)
+}
+
+/// Order key of a disjunct: expected cost per chance of ending the disjunction.
+fn or_rank(p: &Pred) -> f64 {
+    f64::from(cost(p)) / pass_probability(p).max(1e-6)
+}
+
+/// Flatten, fold constants and order operands so that the cheapest and most decisive
+/// come first (`and_rank`, `or_rank`). Evaluation has no side effects, so the order
+/// changes only the cost, never the result.
 pub fn optimize(p: Pred) -> Pred {
     match p {
         Pred::And(v) => {
@@ -634,7 +684,8 @@ pub fn optimize(p: Pred) -> Pred {
                     x => out.push(x),
                 }
             }
-            out.sort_by_key(cost);
+            // Cheapest per chance of failing first: the conjunct that ends the test soonest.
+            out.sort_by(|a, b| and_rank(a).total_cmp(&and_rank(b)));
             match out.len() {
                 0 => Pred::Const(true),
                 1 => out.pop().expect("one"),
@@ -651,7 +702,8 @@ pub fn optimize(p: Pred) -> Pred {
                     x => out.push(x),
                 }
             }
-            out.sort_by_key(cost);
+            // Cheapest per chance of passing first.
+            out.sort_by(|a, b| or_rank(a).total_cmp(&or_rank(b)));
             match out.len() {
                 0 => Pred::Const(false),
                 1 => out.pop().expect("one"),
@@ -664,5 +716,61 @@ pub fn optimize(p: Pred) -> Pred {
             y => Pred::Not(Box::new(y)),
         },
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(slot: usize, s: &str) -> Pred {
+        Pred::Text {
+            slot,
+            test: TextTest::Exact {
+                s: s.into(),
+                fold: false,
+            },
+        }
+    }
+
+    fn not(p: Pred) -> Pred {
+        Pred::Not(Box::new(p))
+    }
+
+    #[test]
+    fn a_rare_test_goes_before_exclusions_that_nearly_always_pass() {
+        // `not x == "a" and not x == "b" and p == 1`: the exclusions cost as much as the
+        // comparison, but it is the one likely to end the conjunction.
+        let cmp = Pred::Cmp {
+            slot: 2,
+            ty: FieldType::Integer,
+            op: CmpOp::Eq,
+            lit: Literal::Int(1),
+        };
+        let p = optimize(Pred::And(vec![
+            not(leaf(1, "a")),
+            not(leaf(1, "b")),
+            cmp.clone(),
+        ]));
+        assert_eq!(
+            p,
+            Pred::And(vec![cmp, not(leaf(1, "a")), not(leaf(1, "b"))])
+        );
+        // in a disjunction, the branch most likely to hold goes first
+        let p = optimize(Pred::Or(vec![leaf(1, "a"), not(leaf(1, "b"))]));
+        assert_eq!(p, Pred::Or(vec![not(leaf(1, "b")), leaf(1, "a")]));
+    }
+
+    #[test]
+    fn pass_probabilities_combine_as_for_independent_tests() {
+        let a = leaf(1, "a");
+        let pa = pass_probability(&a);
+        assert!(pa > 0.0 && pa < 0.1);
+        let both = pass_probability(&Pred::And(vec![a.clone(), leaf(2, "b")]));
+        assert!((both - pa * pa).abs() < 1e-12);
+        let either = pass_probability(&Pred::Or(vec![a.clone(), leaf(2, "b")]));
+        assert!((either - (1.0 - (1.0 - pa) * (1.0 - pa))).abs() < 1e-12);
+        assert!((pass_probability(&not(a)) - (1.0 - pa)).abs() < 1e-12);
+        assert_eq!(pass_probability(&Pred::Const(true)), 1.0);
     }
 }
