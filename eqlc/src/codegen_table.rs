@@ -469,25 +469,60 @@ fn literal_penalty(len: usize) -> usize {
 }
 
 /// A cover of an entry spans at most this many index registrations.
-const MAX_COVER: usize = 8;
+const MAX_COVER: usize = 24;
 
-/// The index registration that can serve one leaf: a value test where there is one, else
-/// a literal test whose literals are all long enough.
-fn leaf_candidate(p: &Pred) -> Option<IndexCand> {
+/// The index registrations that can serve one leaf: a value test where there is one, else
+/// a literal test whose literals are all long enough, else — for a list that mixes exact
+/// values with patterns (`process.name : ("sh", "bash", "python*")`) — the exact values
+/// in the value index and the patterns' literals in the literal index (the leaf holds
+/// only if some value equals one of the former or contains one of the latter).
+fn leaf_candidate(p: &Pred) -> Option<Vec<IndexCand>> {
     if let Some((slot, keys)) = index_keys(p) {
-        return Some(IndexCand::Value(slot, keys));
+        return Some(vec![IndexCand::Value(slot, keys)]);
     }
-    let (slot, lits) = literal_set(p)?;
-    lits.iter()
-        .all(|l| l.len() >= MIN_LITERAL_LEN)
-        .then_some(IndexCand::Literal(slot, lits))
+    let long_enough = |lits: &[String]| lits.iter().all(|l| l.len() >= MIN_LITERAL_LEN);
+    if let Some((slot, lits)) = literal_set(p) {
+        if long_enough(&lits) {
+            return Some(vec![IndexCand::Literal(slot, lits)]);
+        }
+    }
+    let Pred::Text {
+        slot,
+        test: TextTest::AnyOf(members),
+    } = p
+    else {
+        return None;
+    };
+    let (mut exact, mut patterns) = (Vec::new(), Vec::new());
+    for m in members {
+        let leaf = Pred::Text {
+            slot: *slot,
+            test: m.clone(),
+        };
+        if let Some((_, keys)) = index_keys(&leaf) {
+            exact.extend(keys);
+        } else {
+            let (_, lits) = literal_set(&leaf)?;
+            if !long_enough(&lits) {
+                return None;
+            }
+            patterns.extend(lits);
+        }
+    }
+    for v in [&mut exact, &mut patterns] {
+        v.sort();
+        v.dedup();
+    }
+    let value = (!exact.is_empty()).then_some(IndexCand::Value(*slot, exact));
+    let literal = (!patterns.is_empty()).then_some(IndexCand::Literal(*slot, patterns));
+    Some(value.into_iter().chain(literal).collect())
 }
 
 /// Every leaf candidate of `p` outside negations (the leaves a cover may use).
 fn positive_candidates(p: &Pred, out: &mut Vec<IndexCand>) {
     match p {
         Pred::And(v) | Pred::Or(v) => v.iter().for_each(|x| positive_candidates(x, out)),
-        other => out.extend(leaf_candidate(other)),
+        other => out.extend(leaf_candidate(other).into_iter().flatten()),
     }
 }
 
@@ -507,7 +542,7 @@ fn cover(p: &Pred, cost: &dyn Fn(&IndexCand) -> usize) -> Option<(usize, Vec<Ind
             }
             (out.len() <= MAX_COVER).then_some((total, out))
         }
-        other => leaf_candidate(other).map(|c| (cost(&c), vec![c])),
+        other => leaf_candidate(other).map(|c| (c.iter().map(cost).sum(), c)),
     }
 }
 
@@ -1052,6 +1087,50 @@ mod tests {
         let (index, lits, served) = choose_indexes(&rest(&entries));
         assert_eq!(served, vec![false, false, false]);
         assert!(index.is_empty() && lits.is_empty());
+    }
+
+    #[test]
+    fn a_list_of_values_and_patterns_is_served_by_both_indexes() {
+        // process.name : ("sh", "bash", "python*"): "sh" is too short for the literal
+        // index, so only a split serves it — the exact names as values, the pattern's
+        // literal in the literal index.
+        let list = Pred::Text {
+            slot: 1,
+            test: TextTest::AnyOf(vec![
+                TextTest::Set {
+                    values: vec!["bash".into(), "sh".into()],
+                    fold: false,
+                },
+                TextTest::Prefix {
+                    s: "python".into(),
+                    fold: false,
+                },
+            ]),
+        };
+        let mut entries = vec![vec![exact(0, "exec"), list]];
+        entries.extend((0..10).map(|_| vec![exact(0, "exec")]));
+        let (index, lits, served) = choose_indexes(&rest(&entries));
+        assert!(served[0]);
+        assert_eq!(
+            keys(&index, 1),
+            vec![("bash".to_string(), vec![0]), ("sh".to_string(), vec![0])]
+        );
+        assert_eq!(keys(&lits, 1), vec![("python".to_string(), vec![0])]);
+        assert!(!keys(&index, 0).iter().any(|(_, v)| v.contains(&0)));
+        // a member without a literal (a regex) leaves no cover on that leaf
+        let regex = Pred::Text {
+            slot: 1,
+            test: TextTest::AnyOf(vec![
+                TextTest::Exact {
+                    s: "sh".into(),
+                    fold: false,
+                },
+                TextTest::Regex {
+                    pattern: "py.*".into(),
+                },
+            ]),
+        };
+        assert_eq!(leaf_candidate(&regex), None);
     }
 
     #[test]
