@@ -133,6 +133,12 @@ impl fmt::Display for DecodeError {
 struct Node {
     /// Child segments, as (segment bytes, node index).
     children: Vec<(Box<[u8]>, u32)>,
+    /// The [`SegKey`] of each child segment, as `children`.
+    keys: Vec<SegKey>,
+    /// The children by [`SegKey::hash`]: an open-addressing table of indices into
+    /// `children` (`NONE`: empty), a power of two at least twice as long as `children`;
+    /// built by [`FieldTrie::new`].
+    table: Box<[u32]>,
     /// Slots this path fills (normally zero or one).
     slots: Vec<u32>,
     /// Whether this path is `@timestamp`.
@@ -145,10 +151,98 @@ impl Node {
     fn new() -> Node {
         Node {
             children: Vec::new(),
+            keys: Vec::new(),
+            table: Box::new([]),
             slots: Vec::new(),
             ts: false,
             ty: FieldType::Any,
         }
+    }
+
+    /// Fill `keys` and `table` from `children`.
+    fn build_table(&mut self) {
+        self.keys = self.children.iter().map(|(s, _)| SegKey::of(s)).collect();
+        if self.children.is_empty() {
+            self.table = Box::new([]);
+            return;
+        }
+        let len = (self.children.len() * 2).next_power_of_two();
+        let mut table = vec![NONE; len];
+        for (i, (seg, _)) in self.children.iter().enumerate() {
+            let mut at = SegKey::of(seg).hash() as usize & (len - 1);
+            while table[at] != NONE {
+                at = (at + 1) & (len - 1);
+            }
+            table[at] = i as u32;
+        }
+        self.table = table.into_boxed_slice();
+    }
+}
+
+/// The first eight bytes of `s` (at least eight long) as a number.
+#[inline]
+fn word(s: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// A key segment summarised by its length and two words that, for segments of at most
+/// [`SegKey::EXACT`] bytes, hold every byte: the first and last eight bytes (8–16
+/// bytes), the first and last four (4–7), or the first, middle and last byte (0–3).
+/// Equal summaries of such segments mean equal segments; longer ones are compared in
+/// full after the summaries agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SegKey {
+    len: usize,
+    a: u64,
+    b: u64,
+}
+
+impl SegKey {
+    /// Segments up to this long are identified by their summary alone.
+    const EXACT: usize = 16;
+
+    #[inline]
+    fn of(s: &[u8]) -> SegKey {
+        let n = s.len();
+        let (a, b) = if n >= 8 {
+            (word(s), word(&s[n - 8..]))
+        } else if n >= 4 {
+            let four = |x: &[u8]| u64::from(u32::from_le_bytes([x[0], x[1], x[2], x[3]]));
+            (four(s), four(&s[n - 4..]))
+        } else if n > 0 {
+            let (x, y, z) = (s[0], s[n / 2], s[n - 1]);
+            (u64::from(x) | u64::from(y) << 8 | u64::from(z) << 16, 0)
+        } else {
+            (0, 0)
+        };
+        SegKey { len: n, a, b }
+    }
+
+    /// Whether the segment holds a `.` (a dotted key); exact for segments of at most
+    /// [`SegKey::EXACT`] bytes, else `s` is searched.
+    #[inline]
+    fn has_dot(&self, s: &[u8]) -> bool {
+        const LO: u64 = 0x0101_0101_0101_0101;
+        const HI: u64 = 0x8080_8080_8080_8080;
+        const DOTS: u64 = LO * b'.' as u64;
+        if self.len > Self::EXACT {
+            return memchr::memchr(b'.', s).is_some();
+        }
+        let zero = |w: u64| {
+            let x = w ^ DOTS;
+            x.wrapping_sub(LO) & !x & HI != 0
+        };
+        // padding bytes are zero, never a dot
+        zero(self.a) || zero(self.b)
+    }
+
+    #[inline]
+    fn hash(&self) -> u64 {
+        let h = (self.a ^ self.b.rotate_left(29) ^ (self.len as u64) << 56)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ h >> 32
     }
 }
 
@@ -174,13 +268,21 @@ impl FieldTrie {
         }
         let n = t.insert("@timestamp");
         t.nodes[n as usize].ts = true;
+        for node in &mut t.nodes {
+            node.build_table();
+        }
         t
     }
 
     fn insert(&mut self, path: &str) -> u32 {
         let mut cur = ROOT;
         for seg in path.split('.') {
-            cur = match self.child(cur, seg.as_bytes()) {
+            let found = self.nodes[cur as usize]
+                .children
+                .iter()
+                .find(|(s, _)| **s == *seg.as_bytes())
+                .map(|&(_, c)| c);
+            cur = match found {
                 Some(c) => c,
                 None => {
                     let id = self.nodes.len() as u32;
@@ -200,26 +302,42 @@ impl FieldTrie {
         self.n_slots
     }
 
+    /// The child of `node` for segment `seg` (summarised as `k`).
     #[inline]
-    fn child(&self, node: u32, seg: &[u8]) -> Option<u32> {
-        let first = seg.first().copied();
-        for (s, c) in &self.nodes[node as usize].children {
-            if s.len() == seg.len() && s.first().copied() == first && **s == *seg {
-                return Some(*c);
-            }
+    fn child(&self, node: u32, seg: &[u8], k: SegKey) -> Option<u32> {
+        let n = &self.nodes[node as usize];
+        if n.table.is_empty() {
+            return None;
         }
-        None
+        let mask = n.table.len() - 1;
+        let mut at = k.hash() as usize & mask;
+        loop {
+            let i = n.table[at];
+            if i == NONE {
+                return None;
+            }
+            if n.keys[i as usize] == k
+                && (k.len <= SegKey::EXACT || *n.children[i as usize].0 == *seg)
+            {
+                return Some(n.children[i as usize].1);
+            }
+            at = (at + 1) & mask;
+        }
     }
 
     /// Walk a (possibly dotted) key from `node`; `NONE` when no wanted path continues.
     #[inline]
     fn walk(&self, node: u32, key: &[u8]) -> u32 {
-        if node == NONE || self.nodes[node as usize].children.is_empty() {
+        if node == NONE || self.nodes[node as usize].table.is_empty() {
             return NONE;
+        }
+        let k = SegKey::of(key);
+        if !k.has_dot(key) {
+            return self.child(node, key, k).unwrap_or(NONE);
         }
         let mut cur = node;
         for seg in key.split(|&b| b == b'.') {
-            match self.child(cur, seg) {
+            match self.child(cur, seg, SegKey::of(seg)) {
                 Some(c) => cur = c,
                 None => return NONE,
             }
@@ -958,6 +1076,41 @@ mod tests {
     }
 
     const TS: &str = r#""@timestamp":"2022-02-16T23:49:50.5022851Z""#;
+
+    #[test]
+    fn segment_summaries_identify_short_segments_and_find_dots() {
+        // every length up to EXACT: changing any one byte changes the summary
+        for n in 0..=SegKey::EXACT {
+            let base: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
+            let k = SegKey::of(&base);
+            assert!(!k.has_dot(&base));
+            for at in 0..n {
+                let mut other = base.clone();
+                other[at] = b'Z';
+                assert_ne!(SegKey::of(&other), k, "length {n}, byte {at}");
+                other[at] = b'.';
+                assert!(
+                    SegKey::of(&other).has_dot(&other),
+                    "length {n}, dot at {at}"
+                );
+            }
+        }
+        // longer segments: a dot anywhere is found, and lookups compare the bytes
+        let long = b"abcdefgh_ijklmnop_qrstuvwx";
+        assert!(!SegKey::of(long).has_dot(long));
+        let mut dotted = *long;
+        dotted[12] = b'.';
+        assert!(SegKey::of(&dotted).has_dot(&dotted));
+        let mut middle = *long;
+        middle[12] = b'X'; // same first and last eight bytes, same length
+        assert_eq!(SegKey::of(&middle), SegKey::of(long));
+        let fields = ["abcdefgh_ijklmnop_qrstuvwx.x"];
+        let line = |key: &str| format!(r#"{{"@timestamp":0,"{key}":{{"x":1}}}}"#);
+        let (v, _) = run(&fields, &line("abcdefgh_ijklmnop_qrstuvwx")).unwrap();
+        assert_eq!(v, vec![vec!["Int(1)".to_string()]]);
+        let (v, _) = run(&fields, &line("abcdefgh_ijkXmnop_qrstuvwx")).unwrap();
+        assert_eq!(v, vec![Vec::<String>::new()]);
+    }
 
     #[test]
     fn nested_flat_and_mixed_paths() {
