@@ -193,9 +193,39 @@ impl Emitter<'_> {
             }
             TextTest::AnyOf(v) => {
                 let parts: Vec<_> = v.iter().map(|x| self.text(x)).collect();
-                quote! { T::AnyOf(&[#(#parts),*]) }
+                let lits: Vec<String> = v.iter().map(member_literal).collect();
+                let with_literal = lits.iter().filter(|l| !l.is_empty()).count();
+                if v.len() > eqlc_runtime::table::PATTERN_SET_MAX || with_literal < PATTERN_SET_MIN
+                {
+                    return quote! { T::AnyOf(&[#(#parts),*]) };
+                }
+                let name = self.fresh("PS");
+                self.statics.push(quote! {
+                    static #name: __T::PatternSet =
+                        __T::PatternSet::new(&[#(#parts),*], &[#(#lits),*]);
+                });
+                quote! { T::Patterns(&#name) }
             }
         }
+    }
+}
+
+/// A list of text tests becomes a `PatternSet` (one literal search per value instead of
+/// one scan per member) when at least this many members need a literal.
+const PATTERN_SET_MIN: usize = 12;
+
+/// The literal (ASCII, lower-case) that every value a list member passes contains,
+/// ignoring ASCII case, or `""` when there is none (sets, regexes, non-ASCII text): the
+/// `PatternSet` tries a member only when a value holds its literal.
+fn member_literal(t: &TextTest) -> String {
+    let leaf = Pred::Text {
+        slot: 0,
+        test: t.clone(),
+    };
+    match (t, literal_set(&leaf)) {
+        (TextTest::Set { .. } | TextTest::AnyOf(_), _) => String::new(),
+        (_, Some((_, mut lits))) if lits.len() == 1 => lits.pop().expect("one"),
+        _ => String::new(),
     }
 }
 
@@ -1131,6 +1161,40 @@ mod tests {
             ]),
         };
         assert_eq!(leaf_candidate(&regex), None);
+    }
+
+    #[test]
+    fn list_members_need_their_longest_literal() {
+        let lit = |t: TextTest| member_literal(&t);
+        let glob = |p: &str, fold| TextTest::Glob { p: p.into(), fold };
+        assert_eq!(lit(glob("*echo*wscript*", true)), "wscript");
+        assert_eq!(lit(glob("?:\\Users\\*", false)), ":\\users\\");
+        assert_eq!(
+            lit(TextTest::Exact {
+                s: "Run".into(),
+                fold: false
+            }),
+            "run"
+        );
+        // no single literal: sets, regexes, non-ASCII text
+        let set = TextTest::Set {
+            values: vec!["a".into(), "b".into()],
+            fold: false,
+        };
+        assert_eq!(lit(set), "");
+        assert_eq!(
+            lit(TextTest::Regex {
+                pattern: "a.*".into()
+            }),
+            ""
+        );
+        assert_eq!(
+            lit(TextTest::Contains {
+                s: "straße".into(),
+                fold: true
+            }),
+            ""
+        );
     }
 
     #[test]

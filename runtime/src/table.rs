@@ -17,6 +17,10 @@
 //! * **Literal indexes.** Filters that require a field to contain one of a few
 //!   literals (`process.command_line : "*curl*"`) are found by one Aho-Corasick search
 //!   per value over every such literal of the pack.
+//! * **Pattern sets.** A long list of wildcard or substring tests of one value
+//!   (`process.command_line : ("*GetObject*", "*echo*wscript*", ...)`) is a
+//!   [`PatternSet`]: one Aho-Corasick search for the members' literals, then only the
+//!   members whose literal occurs are tried.
 //! * **Covers.** An entry may be registered under several keys of several indexes (one
 //!   per branch of a disjunction); it is tested at most once per event.
 //! * **Shared tests.** A condition that many filters require (`host.os.type ==
@@ -77,6 +81,9 @@ pub enum TextOp {
     Regex(&'static LazyRegex),
     /// Any of several tests.
     AnyOf(&'static [TextOp]),
+    /// Any of many tests, most of which need a literal: searched for all those literals
+    /// at once ([`PatternSet`]).
+    Patterns(&'static PatternSet),
 }
 
 impl TextOp {
@@ -98,7 +105,115 @@ impl TextOp {
             TextOp::FoldSet(set) => set.contains(s),
             TextOp::Regex(re) => re.is_match(s),
             TextOp::AnyOf(ops) => ops.iter().any(|o| o.test(s)),
+            TextOp::Patterns(set) => set.test(s),
         }
+    }
+}
+
+/// Most members a [`PatternSet`] may have.
+pub const PATTERN_SET_MAX: usize = 256;
+
+/// A long list of text tests of one value (`process.command_line : ("*GetObject*",
+/// "*echo*wscript*", ...)`) tested as one: every member that can only pass when the
+/// value contains some literal (ignoring ASCII case) is tried only if one Aho-Corasick
+/// search of the value finds that literal; the others are always tried. The searcher is
+/// built on first use.
+///
+/// A value that is not ASCII may hold a character that folds to an ASCII one (the Kelvin
+/// sign folds to `k`), which the ASCII-case-insensitive search would miss: every member
+/// is tried then. Results are those of [`TextOp::AnyOf`] over the members.
+#[derive(Debug)]
+pub struct PatternSet {
+    /// The members (at most [`PATTERN_SET_MAX`]).
+    ops: &'static [TextOp],
+    /// Per member: a literal (ASCII, lower-case) that any value it passes contains,
+    /// ignoring ASCII case; `""` when there is none.
+    lits: &'static [&'static str],
+    search: std::sync::OnceLock<PatternSearch>,
+}
+
+/// The built searcher of a [`PatternSet`].
+#[derive(Debug)]
+struct PatternSearch {
+    ac: aho_corasick::AhoCorasick,
+    /// Per searched literal: the members that need it.
+    members: Vec<Vec<u16>>,
+    /// Members without a literal.
+    always: Vec<u16>,
+}
+
+impl PatternSet {
+    /// A set of `ops` with their literals (`lits[i]` for `ops[i]`, `""`: none).
+    /// Panics (at first use) if the lengths differ or there are more than
+    /// [`PATTERN_SET_MAX`] members.
+    pub const fn new(ops: &'static [TextOp], lits: &'static [&'static str]) -> Self {
+        PatternSet {
+            ops,
+            lits,
+            search: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn build(&self) -> PatternSearch {
+        assert!(self.ops.len() == self.lits.len() && self.ops.len() <= PATTERN_SET_MAX);
+        let mut distinct: Vec<&str> = Vec::new();
+        let mut members: Vec<Vec<u16>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, lit) in self.lits.iter().enumerate() {
+            if lit.is_empty() {
+                always.push(i as u16);
+                continue;
+            }
+            match distinct.iter().position(|d| d == lit) {
+                Some(p) => members[p].push(i as u16),
+                None => {
+                    distinct.push(lit);
+                    members.push(vec![i as u16]);
+                }
+            }
+        }
+        // A contiguous NFA: cheap to build for the hundred-odd sets of a large pack, and
+        // searches of short values gain little from a DFA.
+        let ac = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+            .build(&distinct)
+            .expect("literal set builds");
+        PatternSearch {
+            ac,
+            members,
+            always,
+        }
+    }
+
+    /// Build the searcher now (the pack does this for every set when it is constructed,
+    /// so that matching never allocates).
+    pub fn prepare(&self) {
+        self.search.get_or_init(|| self.build());
+    }
+
+    /// Whether `s` passes some member.
+    pub fn test(&self, s: &str) -> bool {
+        if !s.is_ascii() {
+            return self.ops.iter().any(|o| o.test(s));
+        }
+        let search = self.search.get_or_init(|| self.build());
+        if search.always.iter().any(|&m| self.ops[m as usize].test(s)) {
+            return true;
+        }
+        let mut tried = [0u64; PATTERN_SET_MAX / 64];
+        for found in search.ac.find_overlapping_iter(s) {
+            for &m in &search.members[found.pattern().as_usize()] {
+                let (w, bit) = (m as usize / 64, 1u64 << (m % 64));
+                if tried[w] & bit == 0 {
+                    tried[w] |= bit;
+                    if self.ops[m as usize].test(s) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
     }
 }
 
@@ -357,6 +472,23 @@ fn any_text<'a>(it: impl Iterator<Item = Value<'a>>, op: &TextOp) -> bool {
     false
 }
 
+/// Build the searchers of the [`PatternSet`]s under `n`.
+fn prepare_patterns(n: &Node) {
+    fn text(op: &TextOp) {
+        match op {
+            TextOp::Patterns(set) => set.prepare(),
+            TextOp::AnyOf(ops) => ops.iter().for_each(text),
+            _ => {}
+        }
+    }
+    match n {
+        Node::And(v) | Node::Or(v) => v.iter().for_each(prepare_patterns),
+        Node::Not(x) => prepare_patterns(x),
+        Node::Text(_, op) => text(op),
+        _ => {}
+    }
+}
+
 /// [`StageInput`] of one rule for one event.
 struct Input<'r, R: ?Sized> {
     rec: &'r R,
@@ -443,6 +575,10 @@ impl TableState {
                 lims.push(Limiter::new(r.pipes));
             }
         }
+        for e in spec.entries {
+            prepare_patterns(e.node);
+        }
+        spec.shared.iter().for_each(prepare_patterns);
         let searchers = spec
             .literals
             .iter()
