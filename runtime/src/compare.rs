@@ -24,9 +24,10 @@ use crate::value::Value;
 /// Mirrors the compiler's `ir::FieldType`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum FieldKind {
-    /// No schema information: decided per value (numbers compare numerically, a string
-    /// that looks like a number compares numerically with a numeric literal, other
-    /// strings compare as text).
+    /// No schema information: decided by the literal and the value. A numeric literal
+    /// compares numerically (a string value that looks like a number is parsed, as a
+    /// numeric field would have indexed it); a string literal compares as text (a number
+    /// by its text, as a keyword field indexes it); booleans compare as booleans.
     #[default]
     Unknown,
     /// `keyword` and friends: everything compares as text (a numeric literal is turned
@@ -438,11 +439,12 @@ pub fn compare_lit(v: Value<'_>, kind: FieldKind, lit: &Value<'_>) -> Option<Ord
             (Value::Bool(_), Value::Bool(_)) | (Value::Str(_), Value::Bool(_)) => {
                 Some(bool_of(v)?.cmp(&bool_of(lit)?))
             }
-            (Value::Bool(_), Value::Str(_)) => text_cmp(v, lit),
-            (Value::Int(_) | Value::Float(_), Value::Str(s)) => match parse_num(s) {
-                Some(n) => cmp_num(num_of(v, false)?, n),
-                None => text_cmp(v, lit),
-            },
+            // A string literal says the field holds text (a keyword, as the rule's author
+            // wrote it): a number compares by its text, as Elasticsearch compares a
+            // number indexed into a keyword field (`event.code == "0100"` does not match
+            // 100). Generated code tests `==` and `in` with string literals as text, so
+            // the two agree.
+            (Value::Bool(_) | Value::Int(_) | Value::Float(_), Value::Str(_)) => text_cmp(v, lit),
             (_, Value::Int(_) | Value::Float(_)) => cmp_num(num_of(v, true)?, num_of(lit, false)?),
             _ => None,
         },
@@ -548,10 +550,13 @@ mod tests {
         assert_eq!(c(Str("1000"), u, Int(1000)), Some(Equal));
         assert_eq!(c(Str("10"), u, Int(9)), Some(Greater));
         assert_eq!(c(Str("abc"), u, Int(9)), None);
-        // number vs string literal
+        // number vs string literal: by the number's text, as in a keyword field
         assert_eq!(c(Int(1000), u, Str("1000")), Some(Equal));
         assert_eq!(c(Float(4.5), u, Str("4.5")), Some(Equal));
         assert_eq!(c(Int(1), u, Str("x")), Some(Less)); // "1" < "x" as text
+        assert_eq!(c(Int(100), u, Str("0100")), Some(Greater)); // "100" > "0100"
+        assert_eq!(c(Int(100), u, Str("20")), Some(Less)); // "100" < "20"
+        assert_eq!(c(Float(1.0), u, Str("1")), Some(Greater)); // "1.0" > "1"
         assert_eq!(c(Bool(true), u, Bool(true)), Some(Equal));
         assert_eq!(c(Bool(false), u, Bool(true)), Some(Less));
         assert_eq!(c(Str("true"), u, Bool(true)), Some(Equal));
