@@ -1,6 +1,6 @@
 //! The `eqlc expand` and `eqlc build` commands (included by `main.rs`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// `eqlc expand PATH...`: print the generated Rust of the rules under PATH, formatted.
@@ -117,6 +117,15 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
         }
     };
     let work = workspace.join("target").join("eqlc-build");
+    // One build at a time in the shared work folder: another `eqlc build` would overwrite
+    // the generated crate between our write and cargo's read. Held until we return.
+    let _lock = match lock_work_dir(&work) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("eqlc build: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let crate_dir = work.join("crate");
     let manifest = match eqlc::build::write_crate(&crate_dir, &workspace, &src) {
         Ok(m) => m,
@@ -136,6 +145,32 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
         checked.rules.len()
     );
     ExitCode::SUCCESS
+}
+
+/// Take the exclusive lock of the work folder (`work/lock`), waiting for another build
+/// that holds it; released when the returned file is dropped (or the process ends).
+fn lock_work_dir(work: &Path) -> Result<std::fs::File, String> {
+    std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let path = work.join("lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => return Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => eprintln!(
+            "eqlc build: waiting for another eqlc build to finish with {}",
+            work.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(format!("cannot lock {}: {e}", path.display()))
+        }
+    }
+    file.lock()
+        .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    Ok(file)
 }
 
 fn usage(msg: &str) -> ExitCode {
