@@ -440,7 +440,7 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
     }
 
     fn report(&mut self, n: u64) -> bool {
-        n <= self.opts.report_first || n % self.opts.report_every.max(1) == 0
+        n <= self.opts.report_first || n.is_multiple_of(self.opts.report_every.max(1))
     }
 
     fn bad(&mut self, e: DecodeError) {

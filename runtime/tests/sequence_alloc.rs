@@ -85,7 +85,7 @@ fn drive(
         }
         ts += (rng.next() % step_ns) as i64;
         let r = rng.next();
-        let nh = 1 + (r % 4 == 0) as usize;
+        let nh = 1 + r.is_multiple_of(4) as usize;
         let h0 = (rng.next() % nhosts as u64) as usize;
         let h1 = (h0 + 1 + (r % 7) as usize) % nhosts;
         let ev = Ev {
