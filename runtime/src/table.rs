@@ -393,6 +393,12 @@ pub struct TableState {
     tested_touched: Vec<u32>,
     /// One searcher per [`TableSpec::literals`] entry.
     searchers: Vec<aho_corasick::AhoCorasick>,
+    /// Per value index: bit `n` set when some key has `n` characters (bit 127: 127 or
+    /// more). Folding maps characters one to one, so an ASCII value of `n` bytes can only
+    /// equal a key of `n` characters.
+    key_lens: Vec<u128>,
+    /// Per literal index: the length of its shortest literal (a shorter value holds none).
+    lit_min: Vec<usize>,
     /// Per literal index: literals seen in this event (bit per literal), and their list.
     lit_seen: Vec<Vec<u64>>,
     lit_found: Vec<u32>,
@@ -589,6 +595,20 @@ impl TableState {
                     .expect("literal set builds")
             })
             .collect();
+        let key_lens = spec
+            .index
+            .iter()
+            .map(|ix| {
+                ix.entries
+                    .iter()
+                    .fold(0u128, |m, e| m | 1u128 << e.1.chars().count().min(127))
+            })
+            .collect();
+        let lit_min = spec
+            .literals
+            .iter()
+            .map(|l| l.literals.iter().map(|(s, _)| s.len()).min().unwrap_or(0))
+            .collect();
         let lit_seen = spec
             .literals
             .iter()
@@ -598,6 +618,8 @@ impl TableState {
         TableState {
             spec,
             searchers,
+            key_lens,
+            lit_min,
             lit_seen,
             lit_found: Vec::with_capacity(max_lits.unwrap_or(0)),
             engine,
@@ -676,9 +698,12 @@ impl TableState {
             tested[w] |= bit;
             test(x, ctx);
         };
-        for ix in spec.index {
+        for (ix, &lens) in spec.index.iter().zip(&self.key_lens) {
             for v in rec.values(ix.slot as usize) {
                 with_text(v, |s| {
+                    if lens & 1u128 << s.len().min(127) == 0 && s.is_ascii() {
+                        return false;
+                    }
                     let h = fold_hash(s);
                     let start = ix.entries.partition_point(|e| e.0 < h);
                     for e in ix.entries[start..].iter().take_while(|e| e.0 == h) {
@@ -695,12 +720,18 @@ impl TableState {
         for (li, ix) in spec.literals.iter().enumerate() {
             let (seen, found) = (&mut self.lit_seen[li], &mut self.lit_found);
             let ac = &self.searchers[li];
+            let min = self.lit_min[li];
             // A non-ASCII value may hold a character that folds to ASCII (the Kelvin sign
             // folds to `k`), which the ASCII-case-insensitive search would miss: then every
             // entry of the index is tested.
             let mut all = false;
             for v in rec.values(ix.slot as usize) {
                 with_text(v, |s| {
+                    // a non-ASCII character is at least two bytes, so a value with fewer
+                    // bytes than the shortest literal has fewer characters too
+                    if s.len() < min {
+                        return false;
+                    }
                     if !s.is_ascii() {
                         all = true;
                         return false;
