@@ -117,7 +117,8 @@ pub const PATTERN_SET_MAX: usize = 256;
 /// "*echo*wscript*", ...)`) tested as one: every member that can only pass when the
 /// value contains some literal (ignoring ASCII case) is tried only if one Aho-Corasick
 /// search of the value finds that literal; the others are always tried. The searcher is
-/// built on first use.
+/// built by [`PatternSet::prepare`], which [`TableState::new`] calls for every set of its
+/// pack (or else on first use).
 ///
 /// A value that is not ASCII may hold a character that folds to an ASCII one (the Kelvin
 /// sign folds to `k`), which the ASCII-case-insensitive search would miss: every member
@@ -144,7 +145,7 @@ struct PatternSearch {
 
 impl PatternSet {
     /// A set of `ops` with their literals (`lits[i]` for `ops[i]`, `""`: none).
-    /// Panics (at first use) if the lengths differ or there are more than
+    /// Building the searcher panics if the lengths differ or there are more than
     /// [`PATTERN_SET_MAX`] members.
     pub const fn new(ops: &'static [TextOp], lits: &'static [&'static str]) -> Self {
         PatternSet {
