@@ -8,27 +8,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use quote::quote;
 
 use crate::codegen::{ident, GenOptions};
 use crate::compile::{self, LoadedRules, RuleSource};
-
-/// What to build.
-#[derive(Debug, Clone)]
-pub struct BuildOptions {
-    /// Folders (or files) of TOML rules.
-    pub rules: Vec<PathBuf>,
-    /// Where the binary goes.
-    pub out: PathBuf,
-    /// Build the valid rules and list the invalid ones instead of stopping.
-    pub skip_invalid: bool,
-    /// The workspace root holding `runtime/` and `detector/` (found from the `eqlc`
-    /// executable's location or `EQLC_WORKSPACE` when not given).
-    pub workspace: PathBuf,
-    /// Where the generated crate and cargo's build output go.
-    pub work_dir: PathBuf,
-}
+use crate::schema::Schema;
 
 /// What loading and checking found.
 #[derive(Debug, Default)]
@@ -39,10 +25,24 @@ pub struct Checked {
     pub skipped: Vec<(PathBuf, String)>,
     /// Rendered diagnostics of every rule that fails, one entry per rule.
     pub invalid: Vec<String>,
+    /// Rendered warnings of rules that check (with a schema: fields it lacks, type
+    /// mismatches), one entry per rule.
+    pub warnings: Vec<String>,
 }
 
-/// Load every rule under `paths` and check each one.
+/// Load every rule under `paths` and check each one (no schema: see
+/// [`load_and_check_with`]).
 pub fn load_and_check(paths: &[PathBuf]) -> Result<Checked, String> {
+    load_and_check_with(paths, None)
+}
+
+/// Load every rule under `paths` and check each one against `schema` (field types decide
+/// how values compare; without `?`, a field the schema does not map is an error, as in
+/// Elasticsearch).
+pub fn load_and_check_with(
+    paths: &[PathBuf],
+    schema: Option<&Arc<Schema>>,
+) -> Result<Checked, String> {
     let mut out = Checked::default();
     for p in paths {
         let LoadedRules {
@@ -54,8 +54,11 @@ pub fn load_and_check(paths: &[PathBuf]) -> Result<Checked, String> {
         out.skipped.extend(skipped);
         out.invalid.extend(errors);
         for r in rules {
-            match r.check() {
-                Ok(_) => out.rules.push(r),
+            match r.check_with(schema) {
+                Ok(_) => {
+                    out.warnings.extend(r.warnings(schema));
+                    out.rules.push(r);
+                }
                 Err(e) => out.invalid.push(e),
             }
         }
@@ -63,15 +66,24 @@ pub fn load_and_check(paths: &[PathBuf]) -> Result<Checked, String> {
     Ok(out)
 }
 
-/// The Rust source of the pack (`pub struct Pack`), formatted.
+/// The Rust source of the pack (`pub struct Pack`), formatted (no schema: see
+/// [`generate_pack_source_with`]).
 pub fn generate_pack_source(rules: &[RuleSource]) -> Result<String, Vec<String>> {
+    generate_pack_source_with(rules, None)
+}
+
+/// [`generate_pack_source`] with the field types of `schema`.
+pub fn generate_pack_source_with(
+    rules: &[RuleSource],
+    schema: Option<&Arc<Schema>>,
+) -> Result<String, Vec<String>> {
     let opts = GenOptions {
         runtime: quote!(::eqlc_runtime),
         vis: quote!(pub),
         name: ident("Pack"),
         doc: format!("{} compiled EQL rules.", rules.len()),
     };
-    let tokens = compile::compile_pack(rules, &opts)?;
+    let tokens = compile::compile_pack_with_schema(rules, schema, &opts)?;
     Ok(compile::pretty(&tokens))
 }
 

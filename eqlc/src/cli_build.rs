@@ -37,11 +37,12 @@ pub fn cmd_expand(args: &[String]) -> ExitCode {
     }
 }
 
-/// `eqlc build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid]`.
+/// `eqlc build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid] [--schema FILE]`.
 pub fn cmd_build(args: &[String]) -> ExitCode {
     let mut rules = Vec::new();
     let mut out = None;
     let mut skip_invalid = false;
+    let mut schema = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -54,6 +55,16 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
                 None => return usage("`--out` needs a path"),
             },
             "--skip-invalid" => skip_invalid = true,
+            "--schema" => match it.next() {
+                Some(v) => match eqlc::schema::Schema::load(Path::new(v)) {
+                    Ok(s) => schema = Some(std::sync::Arc::new(s)),
+                    Err(e) => {
+                        eprintln!("eqlc build: {e}");
+                        return ExitCode::from(2);
+                    }
+                },
+                None => return usage("`--schema` needs a file"),
+            },
             other => return usage(&format!("unknown argument `{other}`")),
         }
     }
@@ -73,13 +84,23 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
         }
     };
     eprintln!("eqlc build: checking rules ...");
-    let checked = match eqlc::build::load_and_check(&rules) {
+    let checked = match eqlc::build::load_and_check_with(&rules, schema.as_ref()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("eqlc build: {e}");
             return ExitCode::from(2);
         }
     };
+    const SHOWN: usize = 20;
+    for w in checked.warnings.iter().take(SHOWN) {
+        eprintln!("{w}");
+    }
+    if checked.warnings.len() > SHOWN {
+        eprintln!(
+            "eqlc build: {} more rule(s) with warnings (`eqlc check --schema` lists all)",
+            checked.warnings.len() - SHOWN
+        );
+    }
     for (p, why) in &checked.skipped {
         eprintln!("eqlc build: skipped {}: {why}", p.display());
     }
@@ -107,7 +128,7 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
         "eqlc build: generating code for {} rule(s) ...",
         checked.rules.len()
     );
-    let src = match eqlc::build::generate_pack_source(&checked.rules) {
+    let src = match eqlc::build::generate_pack_source_with(&checked.rules, schema.as_ref()) {
         Ok(s) => s,
         Err(errs) => {
             for e in errs {
@@ -175,7 +196,7 @@ fn lock_work_dir(work: &Path) -> Result<std::fs::File, String> {
 
 fn usage(msg: &str) -> ExitCode {
     eprintln!(
-        "eqlc build: {msg}\nusage: eqlc build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid]"
+        "eqlc build: {msg}\nusage: eqlc build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid] [--schema FILE]"
     );
     ExitCode::from(2)
 }

@@ -43,6 +43,19 @@ impl RuleSource {
 
     /// Parse and check the query against a field schema (types, which `?fields` exist).
     pub fn check_with(&self, schema: Option<&Arc<Schema>>) -> Result<ir::Query, String> {
+        crate::compile_query(&self.query, &self.options(schema))
+            .map_err(|d| d.render(&self.source()))
+    }
+
+    /// The rendered warnings of checking the query against `schema` (fields the schema
+    /// lacks, with suggestions; type mismatches), or `None` when there are none.
+    pub fn warnings(&self, schema: Option<&Arc<Schema>>) -> Option<String> {
+        let ast = crate::parse(&self.query).ok()?;
+        let (_, diags) = crate::check::check_with_warnings(&ast, &self.options(schema));
+        (!diags.is_empty()).then(|| diags.render(&self.source()))
+    }
+
+    fn options(&self, schema: Option<&Arc<Schema>>) -> crate::check::Options {
         let mut opts = crate::check::Options {
             schema: schema.cloned(),
             ..crate::check::Options::default()
@@ -50,7 +63,7 @@ impl RuleSource {
         if let Some(c) = &self.category_field {
             opts.category_field = c.clone();
         }
-        crate::compile_query(&self.query, &opts).map_err(|d| d.render(&self.source()))
+        opts
     }
 }
 

@@ -4,7 +4,7 @@
 //! eqlc check [--schema FILE] [--category-field FIELD] PATH...   check rule files / folders
 //! eqlc check [--schema FILE] --query 'EQL'                      check one inline query
 //! eqlc expand PATH...                                          print generated Rust
-//! eqlc build --rules DIR... --out PATH [--skip-invalid]        build a detector binary
+//! eqlc build --rules DIR... --out PATH [--skip-invalid] [--schema FILE]   build a detector binary
 //! ```
 //!
 //! Exit status: 0 all rules check, 1 some rule failed, 2 usage error.
@@ -29,7 +29,7 @@ commands:
         check one query
   expand PATH...
         print the Rust code generated for the rules under PATH
-  build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid]
+  build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid] [--schema FILE]
         compile every EQL rule found into one detector binary at PATH
   help  print this text
 

@@ -1,6 +1,7 @@
 //! `eqlc build` on small rule folders written here: a rule that fails to check stops the
-//! build with its diagnostic (file, line, column, caret) unless `--skip-invalid`, and two
-//! builds at once (they share the generated crate's folder) each get their own rules.
+//! build with its diagnostic (file, line, column, caret) unless `--skip-invalid`; two
+//! builds at once (they share the generated crate's folder) each get their own rules; and
+//! `--schema` gives fields their types (with warnings for fields the schema lacks).
 //!
 //! Each build compiles a detector in release mode (the first one builds the runtime and
 //! detector crates too), so these tests are `#[ignore]`d; CI runs them with
@@ -119,4 +120,90 @@ fn builds_at_the_same_time_each_get_their_own_rules() {
         let (name, out) = j.join().expect("build thread");
         assert_eq!(listed(&out), vec![format!("{name} rule")]);
     }
+}
+
+#[test]
+#[ignore = "compiles detectors (release); CI runs it with --ignored"]
+fn a_schema_gives_fields_their_types() {
+    // `destination.ip == "10.0.0.0/8"`: on an `ip` field a CIDR literal matches every
+    // address in the block; on an untyped field it is compared as text.
+    let dir = folder("schema");
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("r.toml"),
+        rule(
+            "Private destination",
+            "cidr-1",
+            r#"network where destination.ip == "10.0.0.0/8""#,
+        ),
+    )
+    .unwrap();
+    let schema = dir.join("schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"event.category": "keyword", "destination.ip": "ip"}"#,
+    )
+    .unwrap();
+    let events = dir.join("events.ndjson");
+    let event = |id: &str, ip: &str| {
+        format!(
+            r#"{{"@timestamp":"2024-01-01T00:00:0{id}Z","event":{{"id":"e{id}","category":"network"}},"destination":{{"ip":"{ip}"}}}}"#
+        )
+    };
+    std::fs::write(
+        &events,
+        [event("1", "10.1.2.3"), event("2", "192.168.1.1")].join("\n") + "\n",
+    )
+    .unwrap();
+    let alerted = |detector: &Path| -> Vec<String> {
+        let out = Command::new(detector)
+            .args(["--format", "ndjson", "-q"])
+            .arg(&events)
+            .output()
+            .expect("run the built detector");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let a: serde_json::Value = serde_json::from_str(l).unwrap();
+                a["eqlc.events"][0]["event"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+
+    let typed = dir.join("typed");
+    let schema_arg = schema.to_str().unwrap();
+    let r = build(&rules, &typed, &["--schema", schema_arg]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(alerted(&typed), vec!["e1".to_string()]);
+
+    let untyped = dir.join("untyped");
+    let r = build(&rules, &untyped, &[]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(alerted(&untyped).is_empty());
+
+    // a field the schema lacks is accepted with a warning that points at it (design §3)
+    let unmapped = dir.join("unmapped");
+    std::fs::write(
+        rules.join("r.toml"),
+        rule(
+            "Unmapped",
+            "cidr-2",
+            r#"network where destination.ipp == "10.0.0.0/8""#,
+        ),
+    )
+    .unwrap();
+    let r = build(&rules, &unmapped, &["--schema", schema_arg]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert!(
+        err.contains("r.toml:13:15: warning: field `destination.ipp` is not in the schema"),
+        "{err}"
+    );
+    assert!(err.contains("`destination.ip`"), "a suggestion: {err}");
 }
