@@ -54,9 +54,9 @@ pub fn load_and_check_with(
         out.skipped.extend(skipped);
         out.invalid.extend(errors);
         for r in rules {
-            match r.check_with(schema) {
-                Ok(_) => {
-                    out.warnings.extend(r.warnings(schema));
+            match r.check_with_warnings(schema) {
+                Ok((_, warnings)) => {
+                    out.warnings.extend(warnings);
                     out.rules.push(r);
                 }
                 Err(e) => out.invalid.push(e),

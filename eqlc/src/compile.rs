@@ -47,12 +47,19 @@ impl RuleSource {
             .map_err(|d| d.render(&self.source()))
     }
 
-    /// The rendered warnings of checking the query against `schema` (fields the schema
-    /// lacks, with suggestions; type mismatches), or `None` when there are none.
-    pub fn warnings(&self, schema: Option<&Arc<Schema>>) -> Option<String> {
-        let ast = crate::parse(&self.query).ok()?;
-        let (_, diags) = crate::check::check_with_warnings(&ast, &self.options(schema));
-        (!diags.is_empty()).then(|| diags.render(&self.source()))
+    /// [`RuleSource::check_with`] that also renders the warnings (fields the schema lacks,
+    /// with suggestions; type mismatches): `None` when there are none. One parse, one
+    /// check.
+    pub fn check_with_warnings(
+        &self,
+        schema: Option<&Arc<Schema>>,
+    ) -> Result<(ir::Query, Option<String>), String> {
+        let ast = crate::parse(&self.query).map_err(|d| d.render(&self.source()))?;
+        let (ir, diags) = crate::check::check_with_warnings(&ast, &self.options(schema));
+        match ir {
+            Some(q) => Ok((q, (!diags.is_empty()).then(|| diags.render(&self.source())))),
+            None => Err(diags.render(&self.source())),
+        }
     }
 
     fn options(&self, schema: Option<&Arc<Schema>>) -> crate::check::Options {
