@@ -285,6 +285,7 @@ mod event_rules_vs_interpreter {
 
     use eqlc::ir::{Body, Category, CmpOp, Expr, ExprKind, FieldType, Func, Literal};
     use eqlc::schema::Schema;
+    use eqlc_runtime::func::Val;
     use eqlc_runtime::{Event, Value};
     use serde_json::{Map, Value as Json};
 
@@ -1267,37 +1268,6 @@ mod event_rules_vs_interpreter {
         )
     }
 
-    /// An owned copy of a [`Value`], so that the interpreter can borrow it.
-    enum Owned {
-        Null,
-        Bool(bool),
-        Int(i64),
-        Float(f64),
-        Str(String),
-    }
-
-    impl Owned {
-        fn of(v: Value<'_>) -> Owned {
-            match v {
-                Value::Null => Owned::Null,
-                Value::Bool(b) => Owned::Bool(b),
-                Value::Int(i) => Owned::Int(i),
-                Value::Float(f) => Owned::Float(f),
-                Value::Str(s) => Owned::Str(s.to_string()),
-            }
-        }
-
-        fn value(&self) -> Value<'_> {
-            match self {
-                Owned::Null => Value::Null,
-                Owned::Bool(b) => Value::Bool(*b),
-                Owned::Int(i) => Value::Int(*i),
-                Owned::Float(f) => Value::Float(*f),
-                Owned::Str(s) => Value::Str(s),
-            }
-        }
-    }
-
     /// The schema tables: types and which fields are usually multi-valued.
     fn load_schema(shared: &Path) -> (Schema, HashSet<String>) {
         let dir = shared.join("schema");
@@ -1594,10 +1564,11 @@ mod event_rules_vs_interpreter {
                 let mut hits = Vec::new();
                 for (k, line) in lines.iter().enumerate() {
                     let e: Json = serde_json::from_str(line).expect("event JSON");
-                    let mut store: HashMap<&str, Vec<Owned>> = HashMap::new();
+                    // owned copies (`Val<'static>`), so that the interpreter can borrow them
+                    let mut store: HashMap<&str, Vec<Val<'static>>> = HashMap::new();
                     for p in &paths {
                         let mut vals = Vec::new();
-                        e.field_values(p, &mut |v| vals.push(Owned::of(v)));
+                        e.field_values(p, &mut |v| vals.push(Val::from(v).into_owned()));
                         if !vals.is_empty() {
                             store.insert(p, vals);
                         }
@@ -1605,7 +1576,7 @@ mod event_rules_vs_interpreter {
                     let values = |path: &str| -> Vec<Value<'_>> {
                         store
                             .get(path)
-                            .map(|v| v.iter().map(Owned::value).collect())
+                            .map(|v| v.iter().map(Val::as_value).collect())
                             .unwrap_or_default()
                     };
                     for &(rule, stage, cat_field) in &stages {

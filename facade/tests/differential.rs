@@ -6,6 +6,7 @@
 //! small vocabularies (case variants, numbers as strings, arrays, `null`, missing fields)
 //! so that both engines meet the corners of eql-semantics.md §3–5.
 
+use eqlc_sdk::runtime::func::Val;
 use eqlc_sdk::runtime::{Event, EventRef, RulePack, SlotBuf, Value};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value as Json};
@@ -71,18 +72,20 @@ fn reference(query: &str, e: &Json) -> bool {
     let eqlc::ir::Body::Event(stage) = &q.body else {
         panic!("event queries only")
     };
-    // Owned copies of every field's values, so that the interpreter can borrow them.
-    let mut store: Vec<(String, Vec<Owned>)> = Vec::new();
+    // Owned copies (`Val<'static>`) of every field's values, so that the interpreter can borrow them.
+    let mut store: Vec<(String, Vec<Val<'static>>)> = Vec::new();
     for path in PATHS {
         let mut vals = Vec::new();
-        e.field_values(path, &mut |v: Value<'_>| vals.push(Owned::from(v)));
+        e.field_values(path, &mut |v: Value<'_>| {
+            vals.push(Val::from(v).into_owned())
+        });
         store.push((path.to_string(), vals));
     }
     let values = |path: &str| -> Vec<Value<'_>> {
         store
             .iter()
             .find(|(p, _)| p == path)
-            .map(|(_, v)| v.iter().map(Owned::value).collect())
+            .map(|(_, v)| v.iter().map(Val::as_value).collect())
             .unwrap_or_default()
     };
     let category_ok = match &stage.category {
@@ -104,39 +107,6 @@ const PATHS: [&str; 7] = [
     "process.flag",
     "user.id",
 ];
-
-/// An owned copy of a [`Value`].
-enum Owned {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
-}
-
-impl From<Value<'_>> for Owned {
-    fn from(v: Value<'_>) -> Owned {
-        match v {
-            Value::Null => Owned::Null,
-            Value::Bool(b) => Owned::Bool(b),
-            Value::Int(i) => Owned::Int(i),
-            Value::Float(f) => Owned::Float(f),
-            Value::Str(s) => Owned::Str(s.to_string()),
-        }
-    }
-}
-
-impl Owned {
-    fn value(&self) -> Value<'_> {
-        match self {
-            Owned::Null => Value::Null,
-            Owned::Bool(b) => Value::Bool(*b),
-            Owned::Int(i) => Value::Int(*i),
-            Owned::Float(f) => Value::Float(*f),
-            Owned::Str(s) => Value::Str(s),
-        }
-    }
-}
 
 fn text() -> impl Strategy<Value = Json> + Clone {
     prop_oneof![
