@@ -10,13 +10,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A rule file in detection-rules layout.
-fn rule(name: &str, id: &str, query: &str) -> String {
-    format!(
+/// Write a rule file in detection-rules layout to `path`, creating its folder.
+fn write_rule(path: &Path, name: &str, id: &str, query: &str) {
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("create rule folder");
+    let text = format!(
         "[metadata]\ncreation_date = \"2024/01/01\"\n\n[rule]\nname = \"{name}\"\n\
          rule_id = \"{id}\"\ndescription = \"test\"\nrisk_score = 21\nseverity = \"low\"\n\
          type = \"eql\"\nlanguage = \"eql\"\nquery = '''\n{query}\n'''\n"
-    )
+    );
+    std::fs::write(path, text).expect("write rule");
 }
 
 /// A fresh folder under the test target directory.
@@ -60,21 +62,18 @@ fn listed(detector: &Path) -> Vec<String> {
 fn invalid_rules_stop_the_build_unless_skipped() {
     let dir = folder("invalid");
     let rules = dir.join("rules");
-    std::fs::create_dir_all(&rules).unwrap();
-    std::fs::write(
-        rules.join("good.toml"),
-        rule(
-            "Good rule",
-            "good-1",
-            r#"process where process.name == "curl""#,
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        rules.join("bad.toml"),
-        rule("Bad rule", "bad-1", "process where process.name == "),
-    )
-    .unwrap();
+    write_rule(
+        &rules.join("good.toml"),
+        "Good rule",
+        "good-1",
+        r#"process where process.name == "curl""#,
+    );
+    write_rule(
+        &rules.join("bad.toml"),
+        "Bad rule",
+        "bad-1",
+        "process where process.name == ",
+    );
     let out = dir.join("detector");
 
     let r = build(&rules, &out, &[]);
@@ -101,13 +100,8 @@ fn builds_at_the_same_time_each_get_their_own_rules() {
         .into_iter()
         .map(|name| {
             let rules = dir.join(name);
-            std::fs::create_dir_all(&rules).unwrap();
             let query = format!(r#"process where process.name == "{name}""#);
-            std::fs::write(
-                rules.join("r.toml"),
-                rule(&format!("{name} rule"), name, &query),
-            )
-            .unwrap();
+            write_rule(&rules.join("r.toml"), &format!("{name} rule"), name, &query);
             let out = dir.join(format!("{name}-detector"));
             std::thread::spawn(move || {
                 let r = build(&rules, &out, &[]);
@@ -129,16 +123,12 @@ fn a_schema_gives_fields_their_types() {
     // address in the block; on an untyped field it is compared as text.
     let dir = folder("schema");
     let rules = dir.join("rules");
-    std::fs::create_dir_all(&rules).unwrap();
-    std::fs::write(
-        rules.join("r.toml"),
-        rule(
-            "Private destination",
-            "cidr-1",
-            r#"network where destination.ip == "10.0.0.0/8""#,
-        ),
-    )
-    .unwrap();
+    write_rule(
+        &rules.join("r.toml"),
+        "Private destination",
+        "cidr-1",
+        r#"network where destination.ip == "10.0.0.0/8""#,
+    );
     let schema = dir.join("schema.json");
     std::fs::write(
         &schema,
@@ -189,15 +179,12 @@ fn a_schema_gives_fields_their_types() {
 
     // a field the schema lacks is accepted with a warning that points at it (design §3)
     let unmapped = dir.join("unmapped");
-    std::fs::write(
-        rules.join("r.toml"),
-        rule(
-            "Unmapped",
-            "cidr-2",
-            r#"network where destination.ipp == "10.0.0.0/8""#,
-        ),
-    )
-    .unwrap();
+    write_rule(
+        &rules.join("r.toml"),
+        "Unmapped",
+        "cidr-2",
+        r#"network where destination.ipp == "10.0.0.0/8""#,
+    );
     let r = build(&rules, &unmapped, &["--schema", schema_arg]);
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(r.status.success(), "{err}");
