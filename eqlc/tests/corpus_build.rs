@@ -1246,28 +1246,6 @@ mod event_rules_vs_interpreter {
         false
     }
 
-    /// RFC 3339 text of a time in seconds + milliseconds since the epoch.
-    fn rfc3339(secs: i64, ms: u32) -> String {
-        let days = secs.div_euclid(86_400);
-        let sod = secs.rem_euclid(86_400);
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-            sod / 3600,
-            sod / 60 % 60,
-            sod % 60
-        )
-    }
-
     /// The schema tables: types and which fields are usually multi-valued.
     fn load_schema(shared: &Path) -> (Schema, HashSet<String>) {
         let dir = shared.join("schema");
@@ -1482,7 +1460,10 @@ mod event_rules_vs_interpreter {
             let mut obj = Map::new();
             let ts = START_S + n as i64 * self.spacing_s;
             let ms = (n % 1000) as u32;
-            obj.insert("@timestamp".into(), Json::String(rfc3339(ts, ms)));
+            let mut text = String::new();
+            let ns = ts * 1_000_000_000 + i64::from(ms) * 1_000_000;
+            eqlc_runtime::time::format_rfc3339(ns, &mut text).expect("format a time");
+            obj.insert("@timestamp".into(), Json::String(text));
             put(&mut obj, "event.id", Json::String(format!("e{n}")));
             for (p, v) in flat {
                 put(&mut obj, &p, v);
