@@ -22,6 +22,10 @@
 //! `ip` field, ...): such a document never reaches a rule in Elasticsearch, so the
 //! detector counts it as a bad line instead.
 //!
+//! Strings are found through a per-line *quote index*: one pass over the line (SSE2, 16
+//! bytes per compare) sets a bit for every `"` and `\\`, and each string's end is then the
+//! next set bit (`Text`), not a byte-by-byte search.
+//!
 //! Nothing is allocated per line once the scratch buffers and the `SlotBuf` have grown to
 //! the largest line seen.
 
@@ -303,7 +307,7 @@ impl FieldTrie {
     }
 
     /// The child of `node` for segment `seg` (summarised as `k`).
-    #[inline]
+    #[inline(always)]
     fn child(&self, node: u32, seg: &[u8], k: SegKey) -> Option<u32> {
         let n = &self.nodes[node as usize];
         if n.table.is_empty() {
@@ -326,7 +330,7 @@ impl FieldTrie {
     }
 
     /// Walk a (possibly dotted) key from `node`; `NONE` when no wanted path continues.
-    #[inline]
+    #[inline(always)]
     fn walk(&self, node: u32, key: &[u8]) -> u32 {
         if node == NONE || self.nodes[node as usize].table.is_empty() {
             return NONE;
@@ -335,6 +339,12 @@ impl FieldTrie {
         if !k.has_dot(key) {
             return self.child(node, key, k).unwrap_or(NONE);
         }
+        self.walk_dotted(node, key)
+    }
+
+    /// [`FieldTrie::walk`] for a key holding a `.`: segment by segment.
+    #[inline(never)]
+    fn walk_dotted(&self, node: u32, key: &[u8]) -> u32 {
         let mut cur = node;
         for seg in key.split(|&b| b == b'.') {
             match self.child(cur, seg, SegKey::of(seg)) {
@@ -352,6 +362,8 @@ pub struct Decoder {
     trie: FieldTrie,
     key: Vec<u8>,
     scratch: String,
+    /// The line's quote index ([`index_quotes`]), rebuilt per line.
+    quotes: Vec<u64>,
 }
 
 impl Decoder {
@@ -361,6 +373,7 @@ impl Decoder {
             trie,
             key: Vec::new(),
             scratch: String::new(),
+            quotes: Vec::new(),
         }
     }
 
@@ -384,8 +397,10 @@ impl Decoder {
     /// (also stored in `buf`). Use `buf.view(line)` afterwards.
     pub fn decode(&mut self, line: &str, buf: &mut SlotBuf) -> Result<i64, DecodeError> {
         buf.clear();
+        index_quotes(line.as_bytes(), &mut self.quotes);
         let mut p = Parser {
             b: line.as_bytes(),
+            quotes: &self.quotes,
             s: line,
             i: 0,
             trie: &self.trie,
@@ -422,6 +437,8 @@ impl Decoder {
 
 struct Parser<'a> {
     b: &'a [u8],
+    /// The quote index of `b`.
+    quotes: &'a [u64],
     s: &'a str,
     i: usize,
     trie: &'a FieldTrie,
@@ -433,6 +450,15 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
+    /// The line with its quote index, for the scanning functions.
+    #[inline]
+    fn text(&self) -> Text<'a> {
+        Text {
+            b: self.b,
+            quotes: self.quotes,
+        }
+    }
+
     #[inline]
     fn err(&self, what: &'static str) -> DecodeError {
         DecodeError::Syntax { at: self.i, what }
@@ -572,10 +598,10 @@ impl<'a> Parser<'a> {
 
     /// Scan a string starting at the opening quote; returns the content range and whether
     /// it holds escapes. Validates escapes.
-    #[inline]
+    #[inline(always)]
     fn string(&mut self) -> Result<(usize, usize, bool), DecodeError> {
         let start = self.i + 1;
-        match scan_string(self.b, self.i) {
+        match scan_string(self.text(), self.i) {
             Ok((end, escaped)) => {
                 self.i = end + 1;
                 Ok((start, end, escaped))
@@ -587,7 +613,7 @@ impl<'a> Parser<'a> {
     /// Skip a value no wanted path reaches, checking its grammar ([`skip_value`]).
     #[inline]
     fn skip_value(&mut self, depth: u32) -> Result<(), DecodeError> {
-        match skip_value(self.b, self.i, depth) {
+        match skip_value(self.text(), self.i, depth) {
             Ok(i) => {
                 self.i = i;
                 Ok(())
@@ -596,6 +622,7 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[cold]
     fn fail(&mut self, e: ScanError) -> DecodeError {
         match e {
             ScanError::TooDeep => DecodeError::TooDeep,
@@ -758,9 +785,10 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 
 /// The string whose opening quote is at `b[i]`: the index of its closing quote and
 /// whether it holds escapes (checked: `\\u` takes four hex digits).
-#[inline]
-fn scan_string(b: &[u8], i: usize) -> Result<(usize, bool), ScanError> {
-    let mut j = scan_quote_or_backslash(b, i + 1);
+#[inline(always)]
+fn scan_string(t: Text<'_>, i: usize) -> Result<(usize, bool), ScanError> {
+    let b = t.b;
+    let mut j = t.next_quote_or_backslash(i + 1);
     let mut escaped = false;
     loop {
         match b.get(j) {
@@ -780,7 +808,7 @@ fn scan_string(b: &[u8], i: usize) -> Result<(usize, bool), ScanError> {
                     }
                     _ => return syntax(j, "invalid escape"),
                 }
-                j = scan_quote_or_backslash(b, j);
+                j = t.next_quote_or_backslash(j);
             }
         }
     }
@@ -834,11 +862,12 @@ fn scan_number(b: &[u8], mut i: usize) -> Result<(usize, bool), ScanError> {
 
 /// In a skipped object, at a key: the key, `:` and the whitespace before the value.
 #[inline]
-fn skip_key(b: &[u8], i: usize) -> Result<usize, ScanError> {
+fn skip_key(t: Text<'_>, i: usize) -> Result<usize, ScanError> {
+    let b = t.b;
     if b.get(i) != Some(&b'"') {
         return syntax(i, "expected a key");
     }
-    let (end, _) = scan_string(b, i)?;
+    let (end, _) = scan_string(t, i)?;
     let i = skip_ws(b, end + 1);
     if b.get(i) != Some(&b':') {
         return syntax(i, "expected ':'");
@@ -849,7 +878,8 @@ fn skip_key(b: &[u8], i: usize) -> Result<usize, ScanError> {
 /// Skip the value at `b[i]` (at nesting `depth`) that no wanted path reaches, checking its
 /// grammar: iterative (no trie, no recursion), the kinds of the open containers kept as
 /// the bits of a `u128`. Returns the index after the value.
-fn skip_value(b: &[u8], mut i: usize, depth: u32) -> Result<usize, ScanError> {
+fn skip_value(t: Text<'_>, mut i: usize, depth: u32) -> Result<usize, ScanError> {
+    let b = t.b;
     // bit k: the container opened at level k is an object
     let mut objects: u128 = 0;
     let mut level: u32 = 0;
@@ -858,7 +888,7 @@ fn skip_value(b: &[u8], mut i: usize, depth: u32) -> Result<usize, ScanError> {
             return Err(ScanError::TooDeep);
         }
         match b.get(i) {
-            Some(b'"') => i = scan_string(b, i)?.0 + 1,
+            Some(b'"') => i = scan_string(t, i)?.0 + 1,
             Some(b'{') => {
                 i = skip_ws(b, i + 1);
                 if b.get(i) == Some(&b'}') {
@@ -869,7 +899,7 @@ fn skip_value(b: &[u8], mut i: usize, depth: u32) -> Result<usize, ScanError> {
                     }
                     objects |= 1 << level;
                     level += 1;
-                    i = skip_key(b, i)?;
+                    i = skip_key(t, i)?;
                     continue 'value;
                 }
             }
@@ -905,7 +935,7 @@ fn skip_value(b: &[u8], mut i: usize, depth: u32) -> Result<usize, ScanError> {
                 Some(b',') => {
                     i = skip_ws(b, i + 1);
                     if in_object {
-                        i = skip_key(b, i)?;
+                        i = skip_key(t, i)?;
                     }
                     continue 'value;
                 }
@@ -924,43 +954,106 @@ fn skip_value(b: &[u8], mut i: usize, depth: u32) -> Result<usize, ScanError> {
     }
 }
 
-/// The index of the first `"` or `\\` in `b` at or after `from`, or `b.len()`: eight bytes
-/// at a time (SWAR), then `memchr2` for long strings.
-#[inline]
-fn scan_quote_or_backslash(b: &[u8], from: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const QUOTE: u64 = LO * b'"' as u64;
-    const BACKSLASH: u64 = LO * b'\\' as u64;
-    let mut j = from;
-    let short_end = from.saturating_add(64).min(b.len());
-    while j + 8 <= short_end {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&b[j..j + 8]);
-        let w = u64::from_le_bytes(w);
-        let q = w ^ QUOTE;
-        let s = w ^ BACKSLASH;
-        // high bit of byte k set if byte k is zero; bytes above the first zero may be
-        // false positives (borrow), so only the lowest set bit is used
-        let m = ((q.wrapping_sub(LO) & !q) | (s.wrapping_sub(LO) & !s)) & HI;
-        if m != 0 {
-            return j + (m.trailing_zeros() / 8) as usize;
-        }
-        j += 8;
-    }
-    if j + 8 > b.len() {
-        while j < b.len() {
-            if matches!(b[j], b'"' | b'\\') {
-                return j;
+/// A line and its quote index: bit `k` of `quotes[w]` is set when byte `64w + k` of `b`
+/// is `"` or `\\`; `quotes` has `b.len() / 64 + 1` words, so every position up to and
+/// including `b.len()` has a word.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    b: &'a [u8],
+    quotes: &'a [u64],
+}
+
+impl Text<'_> {
+    /// The index of the first `"` or `\\` at or after `from` (at most `b.len()`), or
+    /// `b.len()` when there is none.
+    #[inline]
+    fn next_quote_or_backslash(self, from: usize) -> usize {
+        let mut w = from / 64;
+        let mut m = self.quotes[w] & (!0u64 << (from % 64));
+        while m == 0 {
+            w += 1;
+            match self.quotes.get(w) {
+                Some(&q) => m = q,
+                None => return self.b.len(),
             }
-            j += 1;
         }
-        return b.len();
+        w * 64 + m.trailing_zeros() as usize
     }
-    match memchr::memchr2(b'"', b'\\', &b[j..]) {
-        Some(off) => j + off,
-        None => b.len(),
+}
+
+/// Build the quote index of `b` into `out` (see [`Text`]): 64 bytes at a time, with SSE2
+/// where the target has it.
+fn index_quotes(b: &[u8], out: &mut Vec<u64>) {
+    out.clear();
+    let mut blocks = b.chunks_exact(64);
+    for blk in &mut blocks {
+        out.push(block_mask(blk.try_into().expect("64-byte chunk")));
     }
+    let rest = blocks.remainder();
+    let mut last = [0u8; 64];
+    last[..rest.len()].copy_from_slice(rest);
+    // the zero padding is neither '"' nor '\\'
+    out.push(block_mask(&last));
+}
+
+/// Bit `k` set when `blk[k]` is `"` or `\\`.
+#[inline]
+fn block_mask(blk: &[u8; 64]) -> u64 {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    {
+        // SAFETY: `block_mask_sse2` only needs the `sse2` target feature, and this branch
+        // is compiled only when the whole build enables it (`cfg(target_feature =
+        // "sse2")`, the default on x86_64), so every CPU this code runs on has it. It
+        // takes a reference to an array, so there is no pointer to misuse.
+        #[allow(unsafe_code)]
+        unsafe {
+            block_mask_sse2(blk)
+        }
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    {
+        block_mask_swar(blk)
+    }
+}
+
+/// [`block_mask`] with SSE2: sixteen bytes compared per instruction.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+fn block_mask_sse2(blk: &[u8; 64]) -> u64 {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+    };
+    let quote = _mm_set1_epi8(b'"' as i8);
+    let backslash = _mm_set1_epi8(b'\\' as i8);
+    let mut m = 0u64;
+    for (k, lane) in blk.chunks_exact(16).enumerate() {
+        let lo = u64::from_le_bytes(lane[..8].try_into().expect("8 bytes"));
+        let hi = u64::from_le_bytes(lane[8..].try_into().expect("8 bytes"));
+        let v = _mm_set_epi64x(hi as i64, lo as i64);
+        let hits = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+        // one bit per byte, in byte order: the low 16 bits of the result
+        m |= u64::from(_mm_movemask_epi8(hits) as u16) << (16 * k);
+    }
+    m
+}
+
+/// [`block_mask`] eight bytes at a time in plain integer arithmetic (targets without SSE2;
+/// also tested against the SSE2 version).
+#[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
+fn block_mask_swar(blk: &[u8; 64]) -> u64 {
+    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const LO: u64 = 0x0101_0101_0101_0101;
+    // exact: 0x80 in each byte of `x` that is zero, nothing elsewhere (no borrows)
+    let zero_bytes = |x: u64| !(((x & LO7) + LO7) | x | LO7);
+    let mut m = 0u64;
+    for (k, word) in blk.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let hits = zero_bytes(w ^ (LO * u64::from(b'"'))) | zero_bytes(w ^ (LO * u64::from(b'\\')));
+        // gather the eight high bits into the low byte, in byte order
+        let bits = ((hits >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+        m |= bits << (8 * k);
+    }
+    m
 }
 
 /// Whether a string value is acceptable for a field of type `ty` (as Elasticsearch
@@ -1327,14 +1420,8 @@ mod tests {
             Decoder::new(FieldTrie::new(&seed_fields, &|_| FieldType::Any)),
         ];
         let mut buf = SlotBuf::new(seed_fields.len());
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut rnd = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % n as u64) as usize
-        };
-        let alphabet = b"{}[],:\"1a-. 0tn";
+        let mut rnd = xorshift(0x9e37_79b9_7f4a_7c15);
+        let alphabet = b"{}[],:\"1a-. 0tn\\";
         let mut checked = 0;
         for round in 0..6000 {
             let mut b = lines[round % lines.len()].as_bytes().to_vec();
@@ -1365,6 +1452,61 @@ mod tests {
             }
         }
         assert!(checked > 5000);
+    }
+
+    /// A small deterministic generator: `rnd(n)` is in `0..n`.
+    fn xorshift(mut x: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn quote_index_agrees_with_a_byte_scan() {
+        let mut rnd = xorshift(0x2545_f491_4f6c_dd1d);
+        let mut quotes = Vec::new();
+        let mut blocks = 0;
+        for len in (0..200).chain([255, 256, 257, 1000]) {
+            for _ in 0..20 {
+                // mostly quotes and backslashes at random places, some long runs without
+                let density = 1 + rnd(40);
+                let b: Vec<u8> = (0..len)
+                    .map(|_| match rnd(density) {
+                        0 => b'"',
+                        1 => b'\\',
+                        _ => [b'a', b'!', b'#', b']', 0x22 ^ 0x80, 0x5c ^ 0x80, 0][rnd(7)],
+                    })
+                    .collect();
+                for blk in b.chunks_exact(64) {
+                    let blk: &[u8; 64] = blk.try_into().unwrap();
+                    let naive = blk
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &c)| c == b'"' || c == b'\\')
+                        .fold(0u64, |m, (k, _)| m | 1 << k);
+                    assert_eq!(block_mask(blk), naive);
+                    assert_eq!(block_mask_swar(blk), naive);
+                    blocks += 1;
+                }
+                index_quotes(&b, &mut quotes);
+                assert_eq!(quotes.len(), b.len() / 64 + 1);
+                let t = Text {
+                    b: &b,
+                    quotes: &quotes,
+                };
+                for from in 0..=b.len() {
+                    let want = b[from..]
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\')
+                        .map_or(b.len(), |k| from + k);
+                    assert_eq!(t.next_quote_or_backslash(from), want, "{len} {from}");
+                }
+            }
+        }
+        assert!(blocks > 500);
     }
 
     #[test]

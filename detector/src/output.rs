@@ -140,7 +140,7 @@ const HOST_ID: usize = 7;
 const PROCESS_ARGS: usize = 8;
 const PROCESS_PID: usize = 9;
 
-/// Reads the few fields an alert shows ([`DOC_FIELDS`]) out of its matched raw lines
+/// Reads the few fields an alert shows (`DOC_FIELDS`) out of its matched raw lines
 /// with the detector's own decoder, into buffers kept from alert to alert: an alert costs
 /// one scan of each matched line instead of building a JSON tree of it.
 #[derive(Debug, Clone)]
@@ -156,7 +156,7 @@ impl Default for DocReader {
 }
 
 impl DocReader {
-    /// A reader for [`DOC_FIELDS`].
+    /// A reader for `DOC_FIELDS`.
     pub fn new() -> DocReader {
         DocReader {
             decoder: Decoder::new(FieldTrie::new(&DOC_FIELDS, &|_| FieldType::Any)),
@@ -212,7 +212,7 @@ impl Docs<'_, '_> {
         self.lines.len()
     }
 
-    /// The values of field `f` (a [`DOC_FIELDS`] index) in document `d`, as text.
+    /// The values of field `f` (a `DOC_FIELDS` index) in document `d`, as text.
     fn texts(&self, d: usize, f: usize) -> Vec<String> {
         let view = self.bufs[d].view(self.lines[d]);
         view.values(f).filter_map(text).collect()

@@ -1,6 +1,6 @@
 //! [`Prefilter`]: recognise lines no rule can match without decoding them.
 //!
-//! A pack may state what its filters require ([`RulePack::prefilter`]): per filter, exact
+//! A pack may state what its filters require ([`RulePack::prefilter`](eqlc_runtime::RulePack::prefilter)): per filter, exact
 //! case-sensitive tests such as `event.category == "process"` or `event.action in ("exec",
 //! "fork")`. An event that passes no filter leaves the pack unchanged, so the detector need
 //! not decode it: it only needs the event's timestamp (for ordering) and a handle.
