@@ -121,6 +121,7 @@ fn rule(name: &str, query: &str) -> RuleSource {
         query: query.to_string(),
         category_field: None,
         file: None,
+        exceptions: Default::default(),
     }
 }
 

@@ -28,6 +28,10 @@ pub struct Checked {
     /// Rendered warnings of rules that check (with a schema: fields it lacks, type
     /// mismatches), one entry per rule.
     pub warnings: Vec<String>,
+    /// Exception files read, with how many items reach some rule.
+    pub exception_files: Vec<(PathBuf, usize)>,
+    /// Notes about exception lists (expired items, lists that reach no rule).
+    pub notes: Vec<String>,
 }
 
 /// Load every rule under `paths` and check each one (no schema: see
@@ -43,24 +47,28 @@ pub fn load_and_check_with(
     paths: &[PathBuf],
     schema: Option<&Arc<Schema>>,
 ) -> Result<Checked, String> {
-    let mut out = Checked::default();
-    for p in paths {
-        let LoadedRules {
-            rules,
-            skipped,
-            errors,
-            ..
-        } = compile::load_rules(p)?;
-        out.skipped.extend(skipped);
-        out.invalid.extend(errors);
-        for r in rules {
-            match r.check_with_warnings(schema) {
-                Ok((_, warnings)) => {
-                    out.warnings.extend(warnings);
-                    out.rules.push(r);
-                }
-                Err(e) => out.invalid.push(e),
+    let LoadedRules {
+        rules,
+        skipped,
+        errors,
+        exception_files,
+        notes,
+        ..
+    } = compile::load_rule_paths(paths)?;
+    let mut out = Checked {
+        skipped,
+        invalid: errors,
+        exception_files,
+        notes,
+        ..Checked::default()
+    };
+    for r in rules {
+        match r.check_with_warnings(schema) {
+            Ok((_, warnings)) => {
+                out.warnings.extend(warnings);
+                out.rules.push(r);
             }
+            Err(e) => out.invalid.push(e),
         }
     }
     Ok(out)

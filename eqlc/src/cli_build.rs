@@ -104,19 +104,34 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
     for (p, why) in &checked.skipped {
         eprintln!("eqlc build: skipped {}: {why}", p.display());
     }
+    for n in &checked.notes {
+        eprintln!("eqlc build: note: {n}");
+    }
+    if !checked.exception_files.is_empty() {
+        let items: usize = checked.exception_files.iter().map(|(_, n)| n).sum();
+        let rules_with = checked
+            .rules
+            .iter()
+            .filter(|r| !r.exceptions.is_empty())
+            .count();
+        eprintln!(
+            "eqlc build: {} exception file(s): {items} item(s) compiled into {rules_with} rule(s)",
+            checked.exception_files.len()
+        );
+    }
     if !checked.invalid.is_empty() {
         for e in &checked.invalid {
             eprintln!("{e}");
         }
         if !skip_invalid {
             eprintln!(
-                "eqlc build: {} rule(s) failed to check; fix them or pass --skip-invalid",
+                "eqlc build: {} rule or exception file(s) failed to check; fix them or pass --skip-invalid",
                 checked.invalid.len()
             );
             return ExitCode::from(1);
         }
         eprintln!(
-            "eqlc build: leaving out {} invalid rule(s) (--skip-invalid)",
+            "eqlc build: leaving out {} invalid rule or exception file(s) (--skip-invalid)",
             checked.invalid.len()
         );
     }

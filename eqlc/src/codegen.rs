@@ -751,6 +751,7 @@ mod tests {
             query: query.into(),
             category_field: None,
             file: None,
+            exceptions: Default::default(),
         };
         let opts = GenOptions {
             runtime: quote!(::eqlc_runtime),

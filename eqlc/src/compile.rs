@@ -7,6 +7,7 @@ use std::sync::Arc;
 use proc_macro2::TokenStream;
 
 use crate::codegen::{self, GenOptions};
+use crate::exceptions::Exceptions;
 use crate::ir;
 use crate::plan;
 use crate::rule_file::RuleFile;
@@ -25,6 +26,8 @@ pub struct RuleSource {
     pub category_field: Option<String>,
     /// Where the query sits, for diagnostics (`None`: inline text).
     pub file: Option<Source>,
+    /// Exception items compiled into the rule ([`crate::exceptions`]).
+    pub exceptions: Exceptions,
 }
 
 impl RuleSource {
@@ -42,9 +45,13 @@ impl RuleSource {
     }
 
     /// Parse and check the query against a field schema (types, which `?fields` exist).
+    /// The rule's exception items are added to every stage ([`Exceptions::apply`]).
     pub fn check_with(&self, schema: Option<&Arc<Schema>>) -> Result<ir::Query, String> {
-        crate::compile_query(&self.query, &self.options(schema))
-            .map_err(|d| d.render(&self.source()))
+        let opts = self.options(schema);
+        let mut q =
+            crate::compile_query(&self.query, &opts).map_err(|d| d.render(&self.source()))?;
+        self.exceptions.apply(&mut q, &opts)?;
+        Ok(q)
     }
 
     /// [`RuleSource::check_with`] that also renders the warnings (fields the schema lacks,
@@ -55,9 +62,13 @@ impl RuleSource {
         schema: Option<&Arc<Schema>>,
     ) -> Result<(ir::Query, Option<String>), String> {
         let ast = crate::parse(&self.query).map_err(|d| d.render(&self.source()))?;
-        let (ir, diags) = crate::check::check_with_warnings(&ast, &self.options(schema));
+        let opts = self.options(schema);
+        let (ir, diags) = crate::check::check_with_warnings(&ast, &opts);
         match ir {
-            Some(q) => Ok((q, (!diags.is_empty()).then(|| diags.render(&self.source())))),
+            Some(mut q) => {
+                self.exceptions.apply(&mut q, &opts)?;
+                Ok((q, (!diags.is_empty()).then(|| diags.render(&self.source()))))
+            }
             None => Err(diags.render(&self.source())),
         }
     }
@@ -83,8 +94,13 @@ pub struct LoadedRules {
     pub files: Vec<PathBuf>,
     /// Files that are not EQL rules, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
-    /// Rendered errors of files that could not be read as rules.
+    /// Rendered errors of files that could not be read as rules or exception lists.
     pub errors: Vec<String>,
+    /// Exception files read, with how many of their items reach some rule.
+    pub exception_files: Vec<(PathBuf, usize)>,
+    /// Notes for people: expired exception items left out, lists that reach no rule,
+    /// rules naming lists that were not found.
+    pub notes: Vec<String>,
 }
 
 /// Every `*.toml` file under `path` (or `path` itself when it is a file), sorted.
@@ -116,10 +132,24 @@ pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-/// Load every EQL rule file under `path` (a file or a folder, searched recursively).
+/// Load every EQL rule file under `path` (a file or a folder, searched recursively), and
+/// attach the exception files found there to the rules they name.
 pub fn load_rules(path: &Path) -> Result<LoadedRules, String> {
+    load_rule_paths(&[path.to_path_buf()])
+}
+
+/// [`load_rules`] over several paths: exception files in any of them reach rules in any.
+pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
     let mut loaded = LoadedRules::default();
-    for file in toml_files(path)? {
+    let mut exception_files = Vec::new();
+    let now_ns = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let files = paths
+        .iter()
+        .map(|p| toml_files(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    for file in files.into_iter().flatten() {
         let text = std::fs::read_to_string(&file)
             .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
         loaded
@@ -132,10 +162,78 @@ pub fn load_rules(path: &Path) -> Result<LoadedRules, String> {
                 loaded.rules.push(rule_source(&r, name, source));
             }
             Ok(crate::rule_file::Loaded::Skipped(reason)) => loaded.skipped.push((file, reason)),
+            Ok(crate::rule_file::Loaded::Exceptions) => {
+                match crate::exceptions::parse_exception_file(&text, now_ns) {
+                    Ok((f, expired)) => {
+                        for item in expired {
+                            loaded.notes.push(format!(
+                                "{name}: exception item \"{item}\" has expired; left out"
+                            ));
+                        }
+                        exception_files.push((file, Arc::new(Source::inline(name, text)), f));
+                    }
+                    Err(d) => loaded.errors.push(d.render(&Source::inline(name, text))),
+                }
+            }
             Err(d) => loaded.errors.push(d.render(&Source::inline(name, text))),
         }
     }
+    attach_exceptions(&mut loaded, exception_files);
     Ok(loaded)
+}
+
+/// Give each rule the exception items of the lists that name it (file `rule_ids`) or that
+/// it names (`[[rule.exceptions_list]]`); note lists and references that reach nothing.
+fn attach_exceptions(
+    loaded: &mut LoadedRules,
+    files: Vec<(PathBuf, Arc<Source>, crate::exceptions::ExceptionFile)>,
+) {
+    let mut found_refs: std::collections::HashSet<String> = Default::default();
+    for (path, src, f) in files {
+        let mut reached = 0usize;
+        for list in &f.lists {
+            let mut rules_hit = 0usize;
+            for r in loaded.rules.iter_mut() {
+                let by_file = f.rule_ids.contains(&r.info.rule_id);
+                let by_rule =
+                    !list.list_id.is_empty() && r.exceptions.list_refs.contains(&list.list_id);
+                if by_rule {
+                    found_refs.insert(list.list_id.clone());
+                }
+                if by_file || by_rule {
+                    rules_hit += 1;
+                    for it in &list.items {
+                        r.exceptions.items.push((src.clone(), it.clone()));
+                    }
+                }
+            }
+            if rules_hit > 0 {
+                reached += list.items.len();
+            } else {
+                loaded.notes.push(format!(
+                    "{}: exception list \"{}\" reaches no loaded rule (its `rule_ids` and \
+                     `list_id` match none)",
+                    path.display(),
+                    if list.name.is_empty() {
+                        &f.list_name
+                    } else {
+                        &list.name
+                    }
+                ));
+            }
+        }
+        loaded.exception_files.push((path, reached));
+    }
+    for r in &loaded.rules {
+        for id in &r.exceptions.list_refs {
+            if !found_refs.contains(id) {
+                loaded.notes.push(format!(
+                    "{}: names exception list `{id}`, which no exception file holds",
+                    r.info.origin
+                ));
+            }
+        }
+    }
 }
 
 /// The compile input of a rule read from a file.
@@ -193,6 +291,10 @@ pub fn rule_source(r: &RuleFile, origin: String, source: Source) -> RuleSource {
         query: r.query.clone(),
         category_field: r.event_category_override.clone(),
         file: Some(source),
+        exceptions: Exceptions {
+            list_refs: r.exceptions_list.clone(),
+            items: Vec::new(),
+        },
     }
 }
 

@@ -12,6 +12,7 @@
 //! | [`check`] | [`ast::Query`] + [`check::Options`] ([`schema::Schema`], category field) → [`ir::Query`] |
 //! | [`ir`] | the typed IR consumed by the optimiser, planner, code generator and interpreter |
 //! | [`diag`] | [`diag::Diagnostics`]: every stage's errors, rendered like rustc |
+//! | [`exceptions`] | exception-list TOML files → items added to the rules they name as `and not (...)` on every stage |
 //! | [`schema`] | Elasticsearch mappings and `ecs-flat.json` → [`schema::Schema`] |
 //! | [`plan`] | checked queries → [`plan::PackPlan`] (slots, folded constants, classified patterns, ordered tests) |
 //! | [`interp`] | the reference evaluator over the IR (folding, differential tests) |
@@ -36,6 +37,7 @@ mod codegen_expr;
 pub mod codegen_table;
 pub mod compile;
 pub mod diag;
+pub mod exceptions;
 pub mod interp;
 pub mod ir;
 pub mod macro_support;
@@ -101,6 +103,26 @@ pub fn compile_rule_file(name: &str, text: &str, opts: &Options) -> RuleOutcome 
     let rule = match rule_file::parse_rule_file(text) {
         Ok(rule_file::Loaded::Rule(r)) => r,
         Ok(rule_file::Loaded::Skipped(reason)) => return RuleOutcome::Skipped(reason),
+        Ok(rule_file::Loaded::Exceptions) => {
+            return match exceptions::parse_exception_file(text, 0) {
+                Ok((f, _)) => {
+                    let diagnostics = exceptions::check_file(&f, opts);
+                    if diagnostics.has_errors() {
+                        RuleOutcome::Failed {
+                            source: source::Source::inline(name, text),
+                            diagnostics,
+                        }
+                    } else {
+                        let n: usize = f.lists.iter().map(|l| l.items.len()).sum();
+                        RuleOutcome::Skipped(format!("exception file ({n} item(s), all check)"))
+                    }
+                }
+                Err(diagnostics) => RuleOutcome::Failed {
+                    source: source::Source::inline(name, text),
+                    diagnostics,
+                },
+            };
+        }
         Err(diagnostics) => {
             return RuleOutcome::Failed {
                 source: source::Source::inline(name, text),

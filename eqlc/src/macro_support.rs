@@ -231,6 +231,7 @@ fn rule_inner(input: &Input) -> syn::Result<TokenStream> {
         query,
         category_field,
         file: None,
+        exceptions: Default::default(),
     };
     let span = query_expr_span(&query_expr);
     Ok(match compile::compile_pack(&[src], &opts) {

@@ -65,6 +65,9 @@ pub struct RuleFile {
     pub timestamp_override: Option<String>,
     /// `[[rule.threat]]` MITRE ATT&CK mapping.
     pub threat: Vec<Threat>,
+    /// `[[rule.exceptions_list]]`: the `list_id`s of the exception lists the rule names
+    /// (see [`crate::exceptions`]).
+    pub exceptions_list: Vec<String>,
     /// `[metadata]`.
     pub metadata: Metadata,
     /// The EQL query.
@@ -151,6 +154,9 @@ pub enum Loaded {
     Rule(Box<RuleFile>),
     /// Not an EQL rule; the reason says why.
     Skipped(String),
+    /// An exception file (`[[exceptions]]`, no `[rule]`): read it with
+    /// [`crate::exceptions::parse_exception_file`].
+    Exceptions,
 }
 
 fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -172,6 +178,7 @@ struct RawFile {
     #[serde(default)]
     metadata: Option<Metadata>,
     rule: Option<RawRule>,
+    exceptions: Option<toml::Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -199,7 +206,14 @@ struct RawRule {
     event_category_override: Option<String>,
     timestamp_override: Option<String>,
     threat: Vec<Threat>,
+    exceptions_list: Vec<RawListRef>,
     query: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct RawListRef {
+    list_id: String,
 }
 
 /// Read a rule file's text. Diagnostics (TOML syntax errors, missing fields) have spans
@@ -216,6 +230,9 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
         ))
     })?;
     let Some(rule) = raw.rule else {
+        if raw.exceptions.as_ref().is_some_and(toml::Value::is_array) {
+            return Ok(Loaded::Exceptions);
+        }
         return Ok(Loaded::Skipped("no `[rule]` table".to_string()));
     };
     let language = match (&rule.language, &rule.rule_type) {
@@ -257,6 +274,12 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
         event_category_override: rule.event_category_override,
         timestamp_override: rule.timestamp_override,
         threat: rule.threat,
+        exceptions_list: rule
+            .exceptions_list
+            .into_iter()
+            .map(|l| l.list_id)
+            .filter(|id| !id.is_empty())
+            .collect(),
         metadata: raw.metadata.unwrap_or_default(),
         query: query_text,
         query_origin: QueryOrigin {
@@ -369,6 +392,7 @@ mod tests {
         match parse_rule_file(text).unwrap() {
             Loaded::Rule(r) => r,
             Loaded::Skipped(s) => panic!("skipped: {s}"),
+            Loaded::Exceptions => panic!("an exception file"),
         }
     }
 

@@ -1,7 +1,8 @@
 //! `eqlc build` on small rule folders written here: a rule that fails to check stops the
 //! build with its diagnostic (file, line, column, caret) unless `--skip-invalid`; two
-//! builds at once (they share the generated crate's folder) each get their own rules; and
-//! `--schema` gives fields their types (with warnings for fields the schema lacks).
+//! builds at once (they share the generated crate's folder) each get their own rules;
+//! `--schema` gives fields their types (with warnings for fields the schema lacks); and
+//! exception lists in any `--rules` folder are compiled into the rules they name.
 //!
 //! Each build compiles a detector in release mode (the first one builds the runtime and
 //! detector crates too), so these tests are `#[ignore]`d; CI runs them with
@@ -32,15 +33,42 @@ fn folder(name: &str) -> PathBuf {
 }
 
 fn build(rules: &Path, out: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eqlc"))
-        .arg("build")
-        .arg("--rules")
-        .arg(rules)
-        .arg("--out")
+    build_from(&[rules], out, extra)
+}
+
+/// `eqlc build` with one `--rules` per folder.
+fn build_from(folders: &[&Path], out: &Path, extra: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_eqlc"));
+    cmd.arg("build");
+    for f in folders {
+        cmd.arg("--rules").arg(f);
+    }
+    cmd.arg("--out")
         .arg(out)
         .args(extra)
         .output()
         .expect("run eqlc build")
+}
+
+/// The `event.id` of the first event of each alert a built detector writes for `events`.
+fn alerted(detector: &Path, events: &Path) -> Vec<String> {
+    let out = Command::new(detector)
+        .args(["--format", "ndjson", "-q"])
+        .arg(events)
+        .output()
+        .expect("run the built detector");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let a: serde_json::Value = serde_json::from_str(l).unwrap();
+            a["eqlc.events"][0]["event"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
 }
 
 /// The rule names a built detector lists (`--list-rules`: id, severity, name).
@@ -146,36 +174,17 @@ fn a_schema_gives_fields_their_types() {
         [event("1", "10.1.2.3"), event("2", "192.168.1.1")].join("\n") + "\n",
     )
     .unwrap();
-    let alerted = |detector: &Path| -> Vec<String> {
-        let out = Command::new(detector)
-            .args(["--format", "ndjson", "-q"])
-            .arg(&events)
-            .output()
-            .expect("run the built detector");
-        assert!(out.status.success());
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let a: serde_json::Value = serde_json::from_str(l).unwrap();
-                a["eqlc.events"][0]["event"]["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect()
-    };
 
     let typed = dir.join("typed");
     let schema_arg = schema.to_str().unwrap();
     let r = build(&rules, &typed, &["--schema", schema_arg]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert_eq!(alerted(&typed), vec!["e1".to_string()]);
+    assert_eq!(alerted(&typed, &events), vec!["e1".to_string()]);
 
     let untyped = dir.join("untyped");
     let r = build(&rules, &untyped, &[]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
-    assert!(alerted(&untyped).is_empty());
+    assert!(alerted(&untyped, &events).is_empty());
 
     // a field the schema lacks is accepted with a warning that points at it (design §3)
     let unmapped = dir.join("unmapped");
@@ -193,4 +202,86 @@ fn a_schema_gives_fields_their_types() {
         "{err}"
     );
     assert!(err.contains("`destination.ip`"), "a suggestion: {err}");
+}
+
+#[test]
+#[ignore = "compiles detectors (release); CI runs it with --ignored"]
+fn exception_lists_in_another_folder_reach_their_rules() {
+    let dir = folder("exceptions");
+    let rules = dir.join("rules");
+    write_rule(
+        &rules.join("r.toml"),
+        "Downloader",
+        "dl-1",
+        r#"process where process.name in ("curl", "wget")"#,
+    );
+    let lists = dir.join("exceptions");
+    std::fs::create_dir_all(&lists).unwrap();
+    let list = |items: &str| {
+        format!(
+            "[metadata]\nlist_name = \"allow\"\nrule_ids = [\"dl-1\"]\n\n[[exceptions]]\n\
+             [exceptions.container]\nlist_id = \"allow\"\nname = \"allow\"\n\n{items}"
+        )
+    };
+    std::fs::write(
+        lists.join("allow.toml"),
+        list(
+            "[[exceptions.items]]\nname = \"mirror\"\nentries = [\n  \
+             { field = \"process.parent.name\", type = \"match\", operator = \"included\", value = \"mirror\" },\n]\n\n\
+             [[exceptions.items]]\nname = \"old\"\nexpire_time = \"2020-01-01T00:00:00Z\"\nentries = [\n  \
+             { field = \"process.name\", type = \"match\", operator = \"included\", value = \"wget\" },\n]\n",
+        ),
+    )
+    .unwrap();
+    let out = dir.join("det");
+    let r = build_from(&[&rules, &lists], &out, &[]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert!(
+        err.contains("exception item \"old\" has expired; left out"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 exception file(s): 1 item(s) compiled into 1 rule(s)"),
+        "{err}"
+    );
+    let events = dir.join("events.ndjson");
+    let ev = |i: u32, name: &str, parent: &str| {
+        format!(
+            r#"{{"@timestamp":"2024-01-01T00:00:0{i}Z","event":{{"id":"e{i}","category":"process"}},"process":{{"name":"{name}","parent":{{"name":"{parent}"}}}}}}"#
+        )
+    };
+    std::fs::write(
+        &events,
+        [
+            ev(1, "curl", "mirror"),
+            ev(2, "curl", "bash"),
+            ev(3, "wget", "bash"),
+        ]
+        .join("\n")
+            + "\n",
+    )
+    .unwrap();
+    assert_eq!(
+        alerted(&out, &events),
+        ["e2", "e3"],
+        "e1 is excepted; the expired item lets e3 through"
+    );
+
+    // a broken exception file stops the build at its place, before cargo runs
+    std::fs::write(
+        lists.join("allow.toml"),
+        list(
+            "[[exceptions.items]]\nname = \"x\"\nentries = [{ field = \"a\", type = \"list\" }]\n",
+        ),
+    )
+    .unwrap();
+    let r = build_from(&[&rules, &lists], &dir.join("det2"), &[]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(!r.status.success(), "{err}");
+    assert!(
+        err.contains("allow.toml:12:34: error: value-list entries"),
+        "{err}"
+    );
+    assert!(!dir.join("det2").exists());
 }

@@ -19,6 +19,7 @@ fn rule(name: &str, rule_id: &str, query: &str) -> RuleSource {
         query: query.into(),
         category_field: None,
         file: None,
+        exceptions: Default::default(),
     }
 }
 
