@@ -15,7 +15,8 @@
 //!   the runtime's [`timestamp_of`] accepts);
 //! * skips every other value without building anything, while still checking the JSON
 //!   grammar (structure, string escapes, number syntax, literals), so malformed lines are
-//!   rejected. Not checked: raw control characters inside skipped strings.
+//!   rejected (raw control characters in strings too, as JSON and Elasticsearch forbid
+//!   them).
 //!
 //! Optional type checks ([`FieldType`]) reject values that Elasticsearch's mapping would
 //! refuse at index time (a non-numeric string in a `long` field, a non-address in an
@@ -397,10 +398,11 @@ impl Decoder {
     /// (also stored in `buf`). Use `buf.view(line)` afterwards.
     pub fn decode(&mut self, line: &str, buf: &mut SlotBuf) -> Result<i64, DecodeError> {
         buf.clear();
-        index_quotes(line.as_bytes(), &mut self.quotes);
+        let controls = index_quotes(line.as_bytes(), &mut self.quotes);
         let mut p = Parser {
             b: line.as_bytes(),
             quotes: &self.quotes,
+            controls,
             s: line,
             i: 0,
             trie: &self.trie,
@@ -439,6 +441,8 @@ struct Parser<'a> {
     b: &'a [u8],
     /// The quote index of `b`.
     quotes: &'a [u64],
+    /// `b` holds a byte below 0x20 (see [`Text`]).
+    controls: bool,
     s: &'a str,
     i: usize,
     trie: &'a FieldTrie,
@@ -456,6 +460,7 @@ impl<'a> Parser<'a> {
         Text {
             b: self.b,
             quotes: self.quotes,
+            controls: self.controls,
         }
     }
 
@@ -793,18 +798,35 @@ fn scan_string(t: Text<'_>, i: usize) -> Result<(usize, bool), ScanError> {
     loop {
         match b.get(j) {
             None => return syntax(j, "unterminated string"),
-            Some(b'"') => return Ok((j, escaped)),
+            Some(b'"') => {
+                if t.controls {
+                    if let Some(k) = b[i + 1..j].iter().position(|&c| c < 0x20) {
+                        return syntax(i + 1 + k, "raw control character in a string");
+                    }
+                }
+                return Ok((j, escaped));
+            }
             Some(_) => {
                 // a backslash
                 escaped = true;
                 match b.get(j + 1) {
                     Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => j += 2,
                     Some(b'u') => {
-                        let hex = b.get(j + 2..j + 6);
-                        if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                        let Some(unit) = escaped_unit(b, j) else {
                             return syntax(j, "invalid \\u escape");
-                        }
+                        };
                         j += 6;
+                        match unit {
+                            // a high surrogate must be followed by an escaped low one
+                            0xD800..=0xDBFF => match escaped_unit(b, j) {
+                                Some(0xDC00..=0xDFFF) => j += 6,
+                                _ => return syntax(j - 6, "invalid \\u escape (lone surrogate)"),
+                            },
+                            0xDC00..=0xDFFF => {
+                                return syntax(j - 6, "invalid \\u escape (lone surrogate)")
+                            }
+                            _ => {}
+                        }
                     }
                     _ => return syntax(j, "invalid escape"),
                 }
@@ -814,10 +836,19 @@ fn scan_string(t: Text<'_>, i: usize) -> Result<(usize, bool), ScanError> {
     }
 }
 
+/// The UTF-16 unit of the `\\uXXXX` escape at `b[j]` (`None`: not such an escape).
+#[inline]
+fn escaped_unit(b: &[u8], j: usize) -> Option<u32> {
+    let e = b.get(j..j + 6)?;
+    (e[0] == b'\\' && e[1] == b'u' && e[2..].iter().all(u8::is_ascii_hexdigit))
+        .then(|| hex4(&e[2..]))
+}
+
 /// The number at `b[i]` (grammar only): the index after it and whether it is written as
 /// an integer.
 #[inline]
 fn scan_number(b: &[u8], mut i: usize) -> Result<(usize, bool), ScanError> {
+    let start = i;
     if b.get(i) == Some(&b'-') {
         i += 1;
     }
@@ -843,7 +874,8 @@ fn scan_number(b: &[u8], mut i: usize) -> Result<(usize, bool), ScanError> {
             return syntax(i, "invalid number");
         }
     }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
+    let exponent = matches!(b.get(i), Some(b'e' | b'E'));
+    if exponent {
         integral = false;
         i += 1;
         if matches!(b.get(i), Some(b'+' | b'-')) {
@@ -856,6 +888,16 @@ fn scan_number(b: &[u8], mut i: usize) -> Result<(usize, bool), ScanError> {
         if i == d {
             return syntax(i, "invalid number");
         }
+    }
+    // Only an exponent or some 300 digits can leave the range of a double (`1e999`);
+    // Elasticsearch refuses such a document, skipped field or not.
+    if (exponent || i - start > 300)
+        && core::str::from_utf8(&b[start..i])
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(|f| !f.is_finite())
+    {
+        return syntax(start, "number out of range");
     }
     Ok((i, integral))
 }
@@ -956,11 +998,14 @@ fn skip_value(t: Text<'_>, mut i: usize, depth: u32) -> Result<usize, ScanError>
 
 /// A line and its quote index: bit `k` of `quotes[w]` is set when byte `64w + k` of `b`
 /// is `"` or `\\`; `quotes` has `b.len() / 64 + 1` words, so every position up to and
-/// including `b.len()` has a word.
+/// including `b.len()` has a word. `controls`: the line holds a byte below 0x20 somewhere
+/// (then strings are checked for raw control characters, which JSON forbids; lines
+/// without any skip that check).
 #[derive(Clone, Copy)]
 struct Text<'a> {
     b: &'a [u8],
     quotes: &'a [u64],
+    controls: bool,
 }
 
 impl Text<'_> {
@@ -982,23 +1027,28 @@ impl Text<'_> {
 }
 
 /// Build the quote index of `b` into `out` (see [`Text`]): 64 bytes at a time, with SSE2
-/// where the target has it.
-fn index_quotes(b: &[u8], out: &mut Vec<u64>) {
+/// where the target has it. Returns whether `b` holds a byte below 0x20.
+fn index_quotes(b: &[u8], out: &mut Vec<u64>) -> bool {
     out.clear();
+    let mut controls = false;
     let mut blocks = b.chunks_exact(64);
     for blk in &mut blocks {
-        out.push(block_mask(blk.try_into().expect("64-byte chunk")));
+        let (m, c) = block_mask(blk.try_into().expect("64-byte chunk"));
+        out.push(m);
+        controls |= c;
     }
     let rest = blocks.remainder();
-    let mut last = [0u8; 64];
+    // padded with spaces: neither '"', '\\' nor a control character
+    let mut last = [b' '; 64];
     last[..rest.len()].copy_from_slice(rest);
-    // the zero padding is neither '"' nor '\\'
-    out.push(block_mask(&last));
+    let (m, c) = block_mask(&last);
+    out.push(m);
+    controls | c
 }
 
-/// Bit `k` set when `blk[k]` is `"` or `\\`.
+/// Bit `k` set when `blk[k]` is `"` or `\\`; and whether some byte is below 0x20.
 #[inline]
-fn block_mask(blk: &[u8; 64]) -> u64 {
+fn block_mask(blk: &[u8; 64]) -> (u64, bool) {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     {
         // SAFETY: `block_mask_sse2` only needs the `sse2` target feature, and this branch
@@ -1019,12 +1069,15 @@ fn block_mask(blk: &[u8; 64]) -> u64 {
 /// [`block_mask`] with SSE2: sixteen bytes compared per instruction.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[target_feature(enable = "sse2")]
-fn block_mask_sse2(blk: &[u8; 64]) -> u64 {
+fn block_mask_sse2(blk: &[u8; 64]) -> (u64, bool) {
     use core::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_set_epi64x,
+        _mm_cmpeq_epi8, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_set_epi64x, _mm_setzero_si128,
     };
     let quote = _mm_set1_epi8(b'"' as i8);
     let backslash = _mm_set1_epi8(b'\\' as i8);
+    let below_space = _mm_set1_epi8(0x1f);
+    let mut controls = _mm_setzero_si128();
     let mut m = 0u64;
     for (k, lane) in blk.chunks_exact(16).enumerate() {
         let lo = u64::from_le_bytes(lane[..8].try_into().expect("8 bytes"));
@@ -1033,27 +1086,33 @@ fn block_mask_sse2(blk: &[u8; 64]) -> u64 {
         let hits = _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
         // one bit per byte, in byte order: the low 16 bits of the result
         m |= u64::from(_mm_movemask_epi8(hits) as u16) << (16 * k);
+        // unsigned `v <= 0x1f`: min(v, 0x1f) == v
+        controls = _mm_or_si128(controls, _mm_cmpeq_epi8(_mm_min_epu8(v, below_space), v));
     }
-    m
+    (m, _mm_movemask_epi8(controls) != 0)
 }
 
 /// [`block_mask`] eight bytes at a time in plain integer arithmetic (targets without SSE2;
 /// also tested against the SSE2 version).
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
-fn block_mask_swar(blk: &[u8; 64]) -> u64 {
+fn block_mask_swar(blk: &[u8; 64]) -> (u64, bool) {
     const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     const LO: u64 = 0x0101_0101_0101_0101;
+    const TOP3: u64 = 0xE0E0_E0E0_E0E0_E0E0;
     // exact: 0x80 in each byte of `x` that is zero, nothing elsewhere (no borrows)
     let zero_bytes = |x: u64| !(((x & LO7) + LO7) | x | LO7);
     let mut m = 0u64;
+    let mut controls = 0u64;
     for (k, word) in blk.chunks_exact(8).enumerate() {
         let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
         let hits = zero_bytes(w ^ (LO * u64::from(b'"'))) | zero_bytes(w ^ (LO * u64::from(b'\\')));
         // gather the eight high bits into the low byte, in byte order
         let bits = ((hits >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56;
         m |= bits << (8 * k);
+        // a byte below 0x20 has its top three bits clear
+        controls |= zero_bytes(w & TOP3);
     }
-    m
+    (m, controls != 0)
 }
 
 /// Whether a string value is acceptable for a field of type `ty` (as Elasticsearch
@@ -1326,6 +1385,7 @@ mod tests {
             r#"{"@timestamp":"2022-02-16T23:49:50Z",1:2}"#,
             r#"{"@timestamp":"2022-02-16T23:49:50Z"}x"#,
             r#"{"@timestamp":"2022-02-16T23:49:50Z","a":1e999}"#,
+            r#"{"@timestamp":"2022-02-16T23:49:50Z","b":[-2E+400]}"#,
             r#"{"@timestamp":"2022-02-16T23:49:50Z","a":"\ud800"}"#,
         ];
         for l in bad {
@@ -1335,6 +1395,55 @@ mod tests {
                 "{l:?} gave {r:?}"
             );
         }
+        // raw control characters in strings, wanted (`a`) or skipped (`b`, a key), are not
+        // JSON; the same characters as whitespace between tokens are
+        for l in [
+            "{\"@timestamp\":\"2022-02-16T23:49:50Z\",\"a\":\"x\ty\"}",
+            "{\"@timestamp\":\"2022-02-16T23:49:50Z\",\"b\":\"x\u{1}y\"}",
+            "{\"@timestamp\":\"2022-02-16T23:49:50Z\",\"b\n\":1}",
+            "{\"@timestamp\":\"2022-02-16T23:49:50Z\",\"b\":[\"\n\"]}",
+        ] {
+            let r = run(&["a"], l);
+            assert!(
+                matches!(r, Err(DecodeError::Syntax { what, .. }) if what.contains("control")),
+                "{l:?} gave {r:?}"
+            );
+        }
+        // lone surrogates are not text, in skipped strings (`b`) as in wanted ones
+        for l in [
+            r#""b":"\udc00""#,
+            r#""b":"\ud800x""#,
+            r#""b":"\ud800\u0041""#,
+        ] {
+            let r = run(&["a"], &format!("{{{TS},{l}}}"));
+            assert!(
+                matches!(r, Err(DecodeError::Syntax { what, .. }) if what.contains("surrogate")),
+                "{l:?} gave {r:?}"
+            );
+        }
+        assert!(run(&["a"], &format!(r#"{{{TS},"b":"\ud83d\ude00"}}"#)).is_ok());
+        let huge = "9".repeat(400);
+        let r = run(&["a"], &format!(r#"{{{TS},"b":{huge}}}"#));
+        assert!(
+            matches!(
+                r,
+                Err(DecodeError::Syntax {
+                    what: "number out of range",
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        assert!(run(
+            &["a"],
+            &format!(r#"{{{TS},"b":[1e-999,{}]}}"#, &huge[..300])
+        )
+        .is_ok());
+        let spaced = "{\t\"@timestamp\":\r\n\"2022-02-16T23:49:50Z\",\n\"a\" :\t\"x\\ty\"\t}";
+        assert_eq!(
+            run(&["a"], spaced).unwrap().0,
+            vec![vec!["Str(\"x\\ty\")".to_string()]]
+        );
         assert_eq!(run(&["a"], "[1,2]"), Err(DecodeError::NotObject));
         assert_eq!(run(&["a"], "42"), Err(DecodeError::NotObject));
         let deep = format!("{{{TS},\"x\":{}{}}}", "[".repeat(200), "]".repeat(200));
@@ -1421,7 +1530,7 @@ mod tests {
         ];
         let mut buf = SlotBuf::new(seed_fields.len());
         let mut rnd = xorshift(0x9e37_79b9_7f4a_7c15);
-        let alphabet = b"{}[],:\"1a-. 0tn\\";
+        let alphabet = b"{}[],:\"1a-. 0tn\\\t";
         let mut checked = 0;
         for round in 0..6000 {
             let mut b = lines[round % lines.len()].as_bytes().to_vec();
@@ -1438,9 +1547,6 @@ mod tests {
             let Ok(line) = core::str::from_utf8(&b) else {
                 continue;
             };
-            if line.contains("\\u") || line.bytes().any(|c| c < 0x20) {
-                continue;
-            }
             let serde_ok = serde_json::from_str::<serde_json::Value>(line).is_ok();
             for d in &mut decoders {
                 let r = d.decode(line, &mut buf);
@@ -1471,13 +1577,16 @@ mod tests {
         let mut blocks = 0;
         for len in (0..200).chain([255, 256, 257, 1000]) {
             for _ in 0..20 {
-                // mostly quotes and backslashes at random places, some long runs without
+                // mostly quotes and backslashes at random places, some long runs without;
+                // control bytes (0x00..=0x1f) in some lines only
                 let density = 1 + rnd(40);
+                let with_controls = rnd(2) == 0;
                 let b: Vec<u8> = (0..len)
                     .map(|_| match rnd(density) {
                         0 => b'"',
                         1 => b'\\',
-                        _ => [b'a', b'!', b'#', b']', 0x22 ^ 0x80, 0x5c ^ 0x80, 0][rnd(7)],
+                        2 if with_controls && rnd(8) == 0 => [0, 0x1f, b'\t', b'\n'][rnd(4)],
+                        _ => [b'a', b'!', b' ', b']', 0x22 ^ 0x80, 0x5c ^ 0x80, 0x20, 0x7f][rnd(8)],
                     })
                     .collect();
                 for blk in b.chunks_exact(64) {
@@ -1487,15 +1596,18 @@ mod tests {
                         .enumerate()
                         .filter(|(_, &c)| c == b'"' || c == b'\\')
                         .fold(0u64, |m, (k, _)| m | 1 << k);
-                    assert_eq!(block_mask(blk), naive);
-                    assert_eq!(block_mask_swar(blk), naive);
+                    let naive_controls = blk.iter().any(|&c| c < 0x20);
+                    assert_eq!(block_mask(blk), (naive, naive_controls));
+                    assert_eq!(block_mask_swar(blk), (naive, naive_controls));
                     blocks += 1;
                 }
-                index_quotes(&b, &mut quotes);
+                let controls = index_quotes(&b, &mut quotes);
+                assert_eq!(controls, b.iter().any(|&c| c < 0x20));
                 assert_eq!(quotes.len(), b.len() / 64 + 1);
                 let t = Text {
                     b: &b,
                     quotes: &quotes,
+                    controls,
                 };
                 for from in 0..=b.len() {
                     let want = b[from..]
