@@ -264,7 +264,7 @@ fn item_condition(it: &Item, schema: Option<&Schema>) -> String {
             .collect::<Vec<_>>()
             .join(", ");
         parts.push(format!(
-            "(host.os.type in ({list}) or host.os.name.caseless in ({list}))"
+            "(?host.os.type in ({list}) or ?host.os.name.caseless in ({list}))"
         ));
     }
     for e in &it.entries {
@@ -289,7 +289,7 @@ fn entry_condition(e: &Entry, parent: &str, schema: Option<&Schema>) -> String {
         } => {
             let p = path(field);
             let lit = typed_literal(&p, value, schema);
-            (format!("{} == {lit}", eql_field(&p)), *excluded)
+            (format!("{} == {lit}", opt_field(&p)), *excluded)
         }
         Entry::MatchAny {
             field,
@@ -302,18 +302,18 @@ fn entry_condition(e: &Entry, parent: &str, schema: Option<&Schema>) -> String {
                 .map(|v| typed_literal(&p, v, schema))
                 .collect::<Vec<_>>()
                 .join(", ");
-            (format!("{} in ({list})", eql_field(&p)), *excluded)
+            (format!("{} in ({list})", opt_field(&p)), *excluded)
         }
         Entry::Wildcard {
             field,
             pattern,
             excluded,
         } => (
-            format!("{} like {}", eql_field(&path(field)), eql_string(pattern)),
+            format!("{} like {}", opt_field(&path(field)), eql_string(pattern)),
             *excluded,
         ),
         Entry::Exists { field, excluded } => {
-            (format!("{} != null", eql_field(&path(field))), *excluded)
+            (format!("{} != null", opt_field(&path(field))), *excluded)
         }
         Entry::Nested { field, entries } => {
             let p = path(field);
@@ -345,6 +345,13 @@ fn typed_literal(field: &str, value: &str, schema: Option<&Schema>) -> String {
         T::Boolean if v == "true" || v == "false" => v.to_string(),
         _ => eql_string(value),
     }
+}
+
+/// A field of an entry, written optional (`?field`): with a schema that does not map it,
+/// the entry tests `null` (a `match` holds for no event, an `excluded` one for every
+/// event), as Elasticsearch's `terms` query on an unmapped field matches nothing.
+fn opt_field(path: &str) -> String {
+    format!("?{}", eql_field(path))
 }
 
 /// `s` as an EQL double-quoted string literal.
@@ -750,7 +757,7 @@ mod tests {
                 r#"{field = "a.b", type = "match", operator = "included", value = "x"}"#,
                 None
             ),
-            r#"a.b == "x""#
+            r#"?a.b == "x""#
         );
         assert_eq!(
             cond(
@@ -758,7 +765,7 @@ mod tests {
                    {field = "c", type = "exists", operator = "included"}"#,
                 None
             ),
-            r#"not (a in ("x", "y")) and c != null"#
+            r#"not (?a in ("x", "y")) and ?c != null"#
         );
         // ES wildcard escapes: `\\` is a backslash, `\d` is `d`; the last `*` is a wildcard
         assert_eq!(
@@ -766,7 +773,7 @@ mod tests {
                 r#"{field = "p", type = "wildcard", value = 'C:\\Win\dows\\*'}"#,
                 None
             ),
-            r#"p like "C:\\Windows\\*""#
+            r#"?p like "C:\\Windows\\*""#
         );
         assert_eq!(
             cond(
@@ -775,7 +782,7 @@ mod tests {
                      {field = "t", type = "exists", operator = "excluded"}]}"#,
                 None
             ),
-            r#"(s.n == "E" and not (s.t != null))"#
+            r#"(?s.n == "E" and not (?s.t != null))"#
         );
     }
 
@@ -797,7 +804,7 @@ mod tests {
         };
         assert_eq!(
             ex.condition(None).unwrap(),
-            r#"((host.os.type in ("linux", "macos") or host.os.name.caseless in ("linux", "macos")) and a == "1") or (b == "2")"#
+            r#"((?host.os.type in ("linux", "macos") or ?host.os.name.caseless in ("linux", "macos")) and ?a == "1") or (?b == "2")"#
         );
     }
 
@@ -814,7 +821,7 @@ mod tests {
         );
         assert_eq!(
             c,
-            r#"process.pid in (4, "x") and x.ok == true and process.name == "4""#
+            r#"?process.pid in (4, "x") and ?x.ok == true and ?process.name == "4""#
         );
     }
 
@@ -900,6 +907,41 @@ mod tests {
     }
 
     #[test]
+    fn fields_a_schema_lacks_are_not_errors() {
+        // Kibana's `terms` query on an unmapped field matches nothing: no error either
+        let mut s = Schema::new();
+        s.insert("event.category", crate::ir::FieldType::Keyword);
+        s.insert("process.name", crate::ir::FieldType::Keyword);
+        let (f, _) = file(&item(
+            r#"{field = "user.name", type = "match", value = "svc"},
+               {field = "host.name", type = "match", operator = "excluded", value = "h"}"#,
+        ))
+        .unwrap();
+        let opts = crate::check::Options {
+            schema: Some(Arc::new(s)),
+            ..Default::default()
+        };
+        assert!(check_file(&f, &opts).is_empty());
+        let ex = Exceptions {
+            list_refs: vec![],
+            items: vec![(
+                Arc::new(Source::inline("x", "")),
+                f.lists[0].items[0].clone(),
+            )],
+        };
+        let mut q = crate::compile_query(r#"process where process.name == "x""#, &opts).unwrap();
+        ex.apply(&mut q, &opts).unwrap();
+        let ir::Body::Event(st) = &q.body else {
+            panic!()
+        };
+        let ir::ExprKind::And(parts) = &st.condition.kind else {
+            panic!("{:?}", st.condition)
+        };
+        assert_eq!(parts.len(), 2, "the rule's test and `not (item)`");
+        assert!(matches!(parts[1].kind, ir::ExprKind::Not(_)));
+    }
+
+    #[test]
     fn items_that_do_not_check_point_at_the_item() {
         let mut s = Schema::new();
         s.insert("n", crate::ir::FieldType::Integer);
@@ -918,6 +960,6 @@ mod tests {
             shown.contains("x.toml:10:1") && shown.contains("does not check"),
             "{shown}"
         );
-        assert!(shown.contains("n like \"1*\""), "{shown}");
+        assert!(shown.contains("?n like \"1*\""), "{shown}");
     }
 }
