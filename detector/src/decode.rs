@@ -337,8 +337,13 @@ impl FieldTrie {
             return NONE;
         }
         let k = SegKey::of(key);
+        // No segment holds a dot, so a key found whole has none: the dot test is needed
+        // only for keys not found.
+        if let Some(c) = self.child(node, key, k) {
+            return c;
+        }
         if !k.has_dot(key) {
-            return self.child(node, key, k).unwrap_or(NONE);
+            return NONE;
         }
         self.walk_dotted(node, key)
     }
