@@ -368,6 +368,12 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
             return;
         }
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // A UTF-8 byte order mark opens files some Windows tools write (PowerShell's
+        // `Out-File`): not part of the first event.
+        let raw = match raw.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if self.lineno == 1 => rest,
+            _ => raw,
+        };
         if raw.iter().all(|c| matches!(c, b' ' | b'\t' | b'\r')) {
             return;
         }

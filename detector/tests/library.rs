@@ -219,6 +219,29 @@ fn garbage_lines_are_counted_and_lose_no_alert() {
 }
 
 #[test]
+fn a_byte_order_mark_opens_an_input_only() {
+    let cfg = GenConfig {
+        events: 300,
+        seed: 5,
+        shells: 3,
+        hosts: 2,
+        ..GenConfig::default()
+    };
+    let (input, truth) = generated(&cfg);
+    let bom = b"\xEF\xBB\xBF";
+    // split the mark itself across chunks: the line, not the read, decides
+    let with_bom = [&bom[..], &input].concat();
+    let (alerts, stats) = run_with(SeedPack::new(), Options::default(), &with_bom, 2);
+    assert_eq!(alert_set(&alerts), truth_set(&truth));
+    assert_eq!((stats.events, stats.bad_lines), (300, 0));
+    // inside the stream a mark is not JSON: that line is bad, the others are not
+    let second = input.iter().position(|&c| c == b'\n').unwrap() + 1;
+    let inside = [&input[..second], &bom[..], &input[second..]].concat();
+    let (_, stats) = run_with(SeedPack::new(), Options::default(), &inside, 1 << 16);
+    assert_eq!((stats.events, stats.bad_lines), (299, 1));
+}
+
+#[test]
 fn bad_lines_are_reported_with_line_numbers_rate_limited() {
     let mut input = Vec::new();
     for i in 0..3000 {
