@@ -11,8 +11,9 @@
 //!   Elasticsearch flattens them);
 //! * borrows string values from the line when they have no escapes
 //!   ([`SlotBuf::push_str_line`]), and unescapes the others into the `SlotBuf`'s arena;
-//! * reads `@timestamp` (RFC 3339 with 0–9 fractional digits, or epoch milliseconds as
-//!   the runtime's [`timestamp_of`] accepts);
+//! * reads `@timestamp` as Elasticsearch's default date format does (RFC 3339 with 0–9
+//!   fractional digits, date only, no zone as UTC, or epoch milliseconds: the runtime's
+//!   [`timestamp_of`]);
 //! * skips every other value without building anything, while still checking the JSON
 //!   grammar (structure, string escapes, number syntax, literals), so malformed lines are
 //!   rejected (raw control characters in strings too, as JSON and Elasticsearch forbid
@@ -1340,6 +1341,12 @@ mod tests {
             ("2022-02-16T23:49:50.5Z", 1_645_055_390_500_000_000),
             ("2022-02-16T23:49:50.123456789Z", 1_645_055_390_123_456_789),
             ("2022-02-16T23:49:50.123+01:00", 1_645_051_790_123_000_000),
+            // the rest of Elasticsearch's default date format: no zone is UTC, date only
+            // is midnight, minutes without seconds
+            ("2022-02-16T23:49:50.5", 1_645_055_390_500_000_000),
+            ("2022-02-16", 1_644_969_600_000_000_000),
+            ("2022-02-16T23:49", 1_645_055_340_000_000_000),
+            ("1645055390500", 1_645_055_390_500_000_000),
         ] {
             let line = format!(r#"{{"@timestamp":"{t}"}}"#);
             assert_eq!(run(&[], &line).unwrap().1, want, "{t}");
@@ -1359,6 +1366,10 @@ mod tests {
         assert_eq!(run(&[], r#"{"a":1}"#), Err(DecodeError::MissingTimestamp));
         assert_eq!(
             run(&[], r#"{"@timestamp":"yesterday"}"#),
+            Err(DecodeError::BadTimestamp)
+        );
+        assert_eq!(
+            run(&[], r#"{"@timestamp":"2022-02-30T00:00:00Z"}"#),
             Err(DecodeError::BadTimestamp)
         );
         assert_eq!(

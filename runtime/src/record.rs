@@ -395,14 +395,14 @@ impl Event for serde_json::Value {
     }
 }
 
-/// Nanoseconds since the epoch for a `@timestamp` value: RFC 3339 text, a string of
-/// digits (epoch milliseconds) or a number (epoch milliseconds, fractions kept down to the
-/// nanosecond).
+/// Nanoseconds since the epoch for a `@timestamp` value: text in Elasticsearch's default
+/// date format (`strict_date_optional_time || epoch_millis`: RFC 3339, and also date only,
+/// no seconds or no zone, taken as UTC; see [`crate::time::parse_date_lenient`]), a string
+/// of digits (epoch milliseconds) or a number (epoch milliseconds, fractions kept down to
+/// the nanosecond).
 pub fn timestamp_of(v: Value<'_>) -> Option<i64> {
     match v {
-        Value::Str(s) => {
-            crate::time::parse_rfc3339(s).or_else(|| crate::time::parse_epoch_millis(s))
-        }
+        Value::Str(s) => crate::time::parse_date_lenient(s),
         Value::Int(ms) => ms.checked_mul(1_000_000),
         Value::Float(ms) => {
             let ns = (ms * 1e6).round();
