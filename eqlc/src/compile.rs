@@ -159,20 +159,22 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
         match crate::rule_file::parse_rule_file(&text) {
             Ok(crate::rule_file::Loaded::Rule(r)) => {
                 let source = r.source(name.clone(), &text);
-                loaded.rules.push(rule_source(&r, name, source));
+                let mut rs = rule_source(&r, name.clone(), source);
+                if r.inline_exceptions {
+                    // `[[exceptions]]` next to the rule: they apply to it alone
+                    let Some((src, f)) = read_exceptions(name, text, now_ns, &mut loaded) else {
+                        continue;
+                    };
+                    for it in f.lists.into_iter().flat_map(|l| l.items) {
+                        rs.exceptions.items.push((src.clone(), it));
+                    }
+                }
+                loaded.rules.push(rs);
             }
             Ok(crate::rule_file::Loaded::Skipped(reason)) => loaded.skipped.push((file, reason)),
             Ok(crate::rule_file::Loaded::Exceptions) => {
-                match crate::exceptions::parse_exception_file(&text, now_ns) {
-                    Ok((f, expired)) => {
-                        for item in expired {
-                            loaded.notes.push(format!(
-                                "{name}: exception item \"{item}\" has expired; left out"
-                            ));
-                        }
-                        exception_files.push((file, Arc::new(Source::inline(name, text)), f));
-                    }
-                    Err(d) => loaded.errors.push(d.render(&Source::inline(name, text))),
+                if let Some((src, f)) = read_exceptions(name, text, now_ns, &mut loaded) {
+                    exception_files.push((file, src, f));
                 }
             }
             Err(d) => loaded.errors.push(d.render(&Source::inline(name, text))),
@@ -180,6 +182,30 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
     }
     attach_exceptions(&mut loaded, exception_files);
     Ok(loaded)
+}
+
+/// Read the exception lists of file `name`; expired items become notes, errors go to
+/// `loaded.errors` (then `None`).
+fn read_exceptions(
+    name: String,
+    text: String,
+    now_ns: i64,
+    loaded: &mut LoadedRules,
+) -> Option<(Arc<Source>, crate::exceptions::ExceptionFile)> {
+    match crate::exceptions::parse_exception_file(&text, now_ns) {
+        Ok((f, expired)) => {
+            for item in expired {
+                loaded.notes.push(format!(
+                    "{name}: exception item \"{item}\" has expired; left out"
+                ));
+            }
+            Some((Arc::new(Source::inline(name, text)), f))
+        }
+        Err(d) => {
+            loaded.errors.push(d.render(&Source::inline(name, text)));
+            None
+        }
+    }
 }
 
 /// Give each rule the exception items of the lists that name it (file `rule_ids`) or that

@@ -6,6 +6,7 @@
 //! `[[exceptions.items]]`. An item holds `entries`, optional `os_types` and an optional
 //! `expire_time`. A list reaches a rule when the file's `metadata.rule_ids` holds the rule's
 //! `rule_id`, or when the rule names the list's `list_id` in `[[rule.exceptions_list]]`.
+//! A rule file may also hold `[[exceptions]]` tables itself: they apply to its rule.
 //!
 //! **Meaning**, as Kibana builds the query filter for a rule's exceptions
 //! (`build_exception_filter.ts`):

@@ -104,19 +104,8 @@ pub fn compile_rule_file(name: &str, text: &str, opts: &Options) -> RuleOutcome 
         Ok(rule_file::Loaded::Rule(r)) => r,
         Ok(rule_file::Loaded::Skipped(reason)) => return RuleOutcome::Skipped(reason),
         Ok(rule_file::Loaded::Exceptions) => {
-            return match exceptions::parse_exception_file(text, 0) {
-                Ok((f, _)) => {
-                    let diagnostics = exceptions::check_file(&f, opts);
-                    if diagnostics.has_errors() {
-                        RuleOutcome::Failed {
-                            source: source::Source::inline(name, text),
-                            diagnostics,
-                        }
-                    } else {
-                        let n: usize = f.lists.iter().map(|l| l.items.len()).sum();
-                        RuleOutcome::Skipped(format!("exception file ({n} item(s), all check)"))
-                    }
-                }
+            return match check_exception_lists(text, opts) {
+                Ok(n) => RuleOutcome::Skipped(format!("exception file ({n} item(s), all check)")),
                 Err(diagnostics) => RuleOutcome::Failed {
                     source: source::Source::inline(name, text),
                     diagnostics,
@@ -135,10 +124,32 @@ pub fn compile_rule_file(name: &str, text: &str, opts: &Options) -> RuleOutcome 
         opts.category_field = f.clone();
     }
     match compile_query(&rule.query, &opts) {
-        Ok(query) => RuleOutcome::Compiled { rule, query },
+        Ok(query) => {
+            // `[[exceptions]]` next to the rule
+            if rule.inline_exceptions {
+                if let Err(diagnostics) = check_exception_lists(text, &opts) {
+                    return RuleOutcome::Failed {
+                        source: source::Source::inline(name, text),
+                        diagnostics,
+                    };
+                }
+            }
+            RuleOutcome::Compiled { rule, query }
+        }
         Err(diagnostics) => RuleOutcome::Failed {
             source: rule.source(name, text),
             diagnostics,
         },
     }
+}
+
+/// Read the `[[exceptions]]` lists of a file and check every item (expiry ignored):
+/// the number of items, or the diagnostics (spans into `text`).
+fn check_exception_lists(text: &str, opts: &Options) -> Result<usize, Diagnostics> {
+    let (f, _) = exceptions::parse_exception_file(text, 0)?;
+    let diagnostics = exceptions::check_file(&f, opts);
+    if diagnostics.has_errors() {
+        return Err(diagnostics);
+    }
+    Ok(f.lists.iter().map(|l| l.items.len()).sum())
 }

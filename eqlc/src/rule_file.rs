@@ -68,6 +68,9 @@ pub struct RuleFile {
     /// `[[rule.exceptions_list]]`: the `list_id`s of the exception lists the rule names
     /// (see [`crate::exceptions`]).
     pub exceptions_list: Vec<String>,
+    /// The file also holds `[[exceptions]]` lists of its own (next to the rule), which
+    /// apply to this rule: read them with [`crate::exceptions::parse_exception_file`].
+    pub inline_exceptions: bool,
     /// `[metadata]`.
     pub metadata: Metadata,
     /// The EQL query.
@@ -274,6 +277,7 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
         event_category_override: rule.event_category_override,
         timestamp_override: rule.timestamp_override,
         threat: rule.threat,
+        inline_exceptions: raw.exceptions.as_ref().is_some_and(toml::Value::is_array),
         exceptions_list: rule
             .exceptions_list
             .into_iter()

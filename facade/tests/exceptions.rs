@@ -1,5 +1,5 @@
-//! Exception lists compiled next to their rules (`tests/data/exceptions`: two rules and two
-//! exception files written for this test). Every expectation follows from the meaning of
+//! Exception lists compiled next to their rules (`tests/data/exceptions`: three rules, two
+//! exception files and a list inside a rule file, written for this test). Every expectation follows from the meaning of
 //! the entries in Kibana's exception filter (see `eqlc::exceptions`): an item applies when
 //! all its entries hold; `match`/`match_any`/`wildcard` are case-sensitive and hold when
 //! some value does; an `excluded` entry holds when no value matches (a missing field
@@ -69,7 +69,14 @@ fn the_rules_and_lists_load() {
     let pack = WithExceptions::new();
     let mut names: Vec<&str> = pack.rules().iter().map(|r| r.name).collect();
     names.sort();
-    assert_eq!(names, ["Downloader started", "Stager then payload"]);
+    assert_eq!(
+        names,
+        [
+            "Downloader started",
+            "Scripting host listens",
+            "Stager then payload"
+        ]
+    );
     assert!(
         fires(download(json!({}))),
         "no item applies to a bare event"
@@ -186,4 +193,23 @@ fn sequences_never_see_excepted_events() {
         [("Stager then payload".to_string(), vec![0, 2])],
         "{alerts:?}"
     );
+}
+
+#[test]
+fn a_list_inside_the_rule_file_applies_to_that_rule() {
+    let listen = |port: serde_json::Value, host: &str| {
+        json!({"event": {"category": ["network"], "action": "listen"}, "host": {"name": host},
+               "process": {"name": "python3"}, "source": {"port": port}})
+    };
+    let fired = |doc| !run(&[doc]).is_empty();
+    assert!(!fired(listen(json!("8000"), "dev-7")));
+    assert!(
+        !fired(listen(json!(3000), "dev-1")),
+        "a number matches its text form"
+    );
+    assert!(
+        fired(listen(json!(8000), "prod-7")),
+        "both entries must hold"
+    );
+    assert!(fired(listen(json!(22), "dev-7")));
 }
