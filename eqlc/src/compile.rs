@@ -180,8 +180,53 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
             Err(d) => loaded.errors.push(d.render(&Source::inline(name, text))),
         }
     }
+    reject_duplicate_ids(&mut loaded);
     attach_exceptions(&mut loaded, exception_files);
     Ok(loaded)
+}
+
+/// A `rule_id` names one rule (Kibana keeps one rule per id): every later rule with the id
+/// of an earlier one is an error (and left out), naming both files.
+fn reject_duplicate_ids(loaded: &mut LoadedRules) {
+    let mut first: std::collections::HashMap<String, String> = Default::default();
+    let mut errors = Vec::new();
+    loaded.rules.retain(|r| {
+        if r.info.rule_id.is_empty() {
+            return true;
+        }
+        match first.get(&r.info.rule_id) {
+            None => {
+                first.insert(r.info.rule_id.clone(), r.info.origin.clone());
+                true
+            }
+            Some(earlier) => {
+                let id = &r.info.rule_id;
+                let d = |span| {
+                    crate::diag::Diagnostic::error(
+                        span,
+                        format!("rule_id `{id}` is already used by {earlier}"),
+                    )
+                    .with_help(
+                        "every rule needs its own `rule_id`; remove one copy or give it a new id",
+                    )
+                };
+                // point at the id in the file when it can be found there
+                let at = r.file.as_ref().and_then(|f| {
+                    let k = f.text.find("rule_id")?;
+                    let v = k + f.text[k..].find(id.as_str())?;
+                    Some((f.text.clone(), v..v + id.len()))
+                });
+                errors.push(match at {
+                    Some((text, span)) => {
+                        d(span).render(&Source::inline(r.info.origin.clone(), text))
+                    }
+                    None => d(0..0).render(&Source::inline(r.info.origin.clone(), String::new())),
+                });
+                false
+            }
+        }
+    });
+    loaded.errors.extend(errors);
 }
 
 /// Read the exception lists of file `name`; expired items become notes, errors go to
@@ -375,5 +420,38 @@ pub fn pretty(tokens: &TokenStream) -> String {
     match syn::parse2::<syn::File>(tokens.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         Err(_) => tokens.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_id_names_one_rule() {
+        let dir = std::env::temp_dir().join(format!("eqlc-dup-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("b")).unwrap();
+        let rule = |name: &str, id: &str| {
+            format!(
+                "[rule]\nname = \"{name}\"\nrule_id = \"{id}\"\nlanguage = \"eql\"\n\
+                 type = \"eql\"\nquery = 'process where true'\n"
+            )
+        };
+        std::fs::write(dir.join("a.toml"), rule("first", "id-1")).unwrap();
+        std::fs::write(dir.join("b/c.toml"), rule("copy", "id-1")).unwrap();
+        std::fs::write(dir.join("d.toml"), rule("other", "id-2")).unwrap();
+        let loaded = load_rules(&dir).unwrap();
+        let names: Vec<&str> = loaded.rules.iter().map(|r| r.info.name.as_str()).collect();
+        assert_eq!(names, ["first", "other"]);
+        assert_eq!(loaded.errors.len(), 1);
+        let e = &loaded.errors[0];
+        assert!(
+            e.contains("c.toml:3:12: error: rule_id `id-1` is already used by")
+                && e.contains("a.toml")
+                && e.contains('^'),
+            "{e}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
