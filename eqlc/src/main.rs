@@ -34,10 +34,19 @@ commands:
   help  print this text
 
 --schema FILE  an Elasticsearch mapping (JSON) or a flat {\"field\": \"type\"} table
-               such as shared/schema/ecs-flat.json";
+               such as shared/schema/ecs-flat.json
+
+Rule folders may hold exception lists (detection-rules exception TOML files, or
+[[exceptions]] tables inside a rule file): their items are compiled into the rules
+they name. `check` checks them too.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `eqlc <command> --help` as well as `eqlc help`
+    if args.len() > 1 && args[1..].iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     match args.first().map(String::as_str) {
         Some("check") => cmd_check(&args[1..]),
         Some("expand") => cli_build::cmd_expand(&args[1..]),
