@@ -476,7 +476,6 @@ struct RawEntry {
     operator: Option<Spanned<String>>,
     value: Option<Spanned<toml::Value>>,
     entries: Option<Vec<Spanned<RawEntry>>>,
-    list: Option<toml::Value>,
 }
 
 /// Read an exception file. Spans of the diagnostics are into `text`. `now_ns` decides
@@ -710,7 +709,6 @@ fn entry(se: &Spanned<RawEntry>, in_nested: bool, diags: &mut Diagnostics) -> Op
             })
         }
         "list" => {
-            let _ = &e.list;
             diags.push(
                 Diagnostic::error(
                     kind.span(),
