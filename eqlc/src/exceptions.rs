@@ -465,7 +465,8 @@ struct RawItem {
     #[serde(default)]
     os_types: Vec<String>,
     #[serde(default)]
-    expire_time: Option<Spanned<String>>,
+    /// A string, or a TOML date-time written without quotes.
+    expire_time: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -509,7 +510,11 @@ pub fn parse_exception_file(
             }
             let expire_ns = match &it.expire_time {
                 None => None,
-                Some(t) => match eqlc_runtime::time::parse_rfc3339(t.get_ref()) {
+                Some(t) => match match t.get_ref() {
+                    toml::Value::String(s) => eqlc_runtime::time::parse_rfc3339(s),
+                    toml::Value::Datetime(d) => eqlc_runtime::time::parse_rfc3339(&d.to_string()),
+                    _ => None,
+                } {
                     Some(ns) => Some(ns),
                     None => {
                         diags.push(
@@ -885,6 +890,30 @@ mod tests {
         ))
         .unwrap_err();
         assert!(e.contains("unknown os type `beos`"), "{e}");
+    }
+
+    #[test]
+    fn the_layout_kibana_exports_reads_the_same() {
+        // entries as arrays of tables, nested ones too, and an unquoted TOML date-time
+        let text = format!(
+            "{HEAD}[[exceptions.items]]\nname = \"i\"\ntype = \"simple\"\n\
+             expire_time = 2001-09-09T01:46:41Z\n\
+             [[exceptions.items.entries]]\nfield = \"a\"\noperator = \"included\"\n\
+             type = \"match\"\nvalue = \"x\"\n\
+             [[exceptions.items.entries]]\nfield = \"s\"\ntype = \"nested\"\n\
+             [[exceptions.items.entries.entries]]\nfield = \"t\"\noperator = \"excluded\"\n\
+             type = \"exists\"\n"
+        );
+        let (f, expired) = parse_exception_file(&text, 1_000_000_000_000_000_000).unwrap();
+        assert!(expired.is_empty());
+        let it = &f.lists[0].items[0];
+        assert_eq!(it.expire_ns, Some(1_000_000_001_000_000_000));
+        assert_eq!(
+            item_condition(it, None),
+            r#"?a == "x" and (not (?s.t != null))"#
+        );
+        let (_, expired) = parse_exception_file(&text, 1_000_000_002_000_000_000).unwrap();
+        assert_eq!(expired, ["i"]);
     }
 
     #[test]
