@@ -34,6 +34,8 @@
 //!
 //! The condition is EQL text built from the entries and checked like any query, so field
 //! types from a schema apply (a `match` value on a `long` field is written as a number).
+//! Entry fields are written optional (`?field`): a field the schema does not map then
+//! matches nothing, as a `terms` query on an unmapped field, instead of failing the build.
 
 use std::ops::Range;
 use std::sync::Arc;
