@@ -1,6 +1,6 @@
 //! Syntax tree of an EQL query, as written.
 //!
-//! Produced by [`crate::parse`], consumed by [`crate::check`]. Every node carries the byte
+//! Produced by [`crate::parse()`], consumed by [`crate::check()`]. Every node carries the byte
 //! [`Span`] of the text it was parsed from. Names are not resolved and nothing is typed
 //! yet; the only things already rejected are those the grammar cannot express (see
 //! `parse.rs`). `Display` writes a query back as EQL text that parses to the same tree

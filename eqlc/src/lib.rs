@@ -7,9 +7,9 @@
 //! |---|---|
 //! | [`rule_file`] | a detection-rules TOML file → [`rule_file::RuleFile`] (metadata, query, where the query sits in the file) |
 //! | [`source`] | query text + origin → [`source::Source`] (byte offset → file line:col) |
-//! | [`parse`] (grammar in `eql.pest`) | query text → [`ast::Query`] (every node has a byte span) |
+//! | [`parse`](mod@parse) (grammar in `eql.pest`) | query text → [`ast::Query`] (every node has a byte span) |
 //! | [`ast`] | the syntax tree; `Display` prints it back as EQL |
-//! | [`check`] | [`ast::Query`] + [`check::Options`] ([`schema::Schema`], category field) → [`ir::Query`] |
+//! | [`check`](mod@check) | [`ast::Query`] + [`check::Options`] ([`schema::Schema`], category field) → [`ir::Query`] |
 //! | [`ir`] | the typed IR consumed by the optimiser, planner, code generator and interpreter |
 //! | [`diag`] | [`diag::Diagnostics`]: every stage's errors, rendered like rustc |
 //! | [`exceptions`] | exception-list TOML files → items added to the rules they name as `and not (...)` on every stage |

@@ -637,7 +637,7 @@ fn text_pass(t: &TextTest) -> f64 {
 }
 
 /// Estimated probability that `p` holds for an event, treating operands as independent
-/// (see [`text_pass`]). Used only to order operands: `optimize` puts the conjunct most
+/// (see `text_pass`). Used only to order operands: `optimize` puts the conjunct most
 /// likely to fail cheaply first, so a rare test (`problemchild.prediction == 1`) runs
 /// before long lists of exclusions (`not process.name : (...)`) that nearly always pass.
 pub fn pass_probability(p: &Pred) -> f64 {

@@ -564,7 +564,7 @@ impl Drop for Scratch {
     }
 }
 
-/// [`concat`] built in `buf` (no allocation once `buf` has grown): the result borrows it.
+/// [`concat()`] built in `buf` (no allocation once `buf` has grown): the result borrows it.
 pub fn concat_in<'b>(args: &[Val<'_>], buf: &'b mut Scratch) -> Val<'b> {
     if concat_into(args, &mut buf.0) {
         Val::Str(Cow::Borrowed(buf.0.as_str()))
@@ -589,7 +589,7 @@ pub fn string_in<'a>(v: &Val<'a>, buf: &'a mut Scratch) -> Val<'a> {
     }
 }
 
-/// Like [`concat`], writing into a reusable buffer (cleared first); `false` when an
+/// Like [`concat()`], writing into a reusable buffer (cleared first); `false` when an
 /// argument is `null` (the result is `null`).
 pub fn concat_into(args: &[Val<'_>], out: &mut String) -> bool {
     out.clear();
