@@ -615,18 +615,22 @@ fn entry(se: &Spanned<RawEntry>, in_nested: bool, diags: &mut Diagnostics) -> Op
             return None;
         }
     };
+    // the entry's `value` and its span; a missing one is reported here, once
+    let value = |diags: &mut Diagnostics| match &e.value {
+        Some(v) => Some((v.span(), v.get_ref())),
+        None => {
+            diags.push(Diagnostic::error(span.clone(), "entry without a `value`"));
+            None
+        }
+    };
     let string_value = |diags: &mut Diagnostics| -> Option<String> {
-        match e.value.as_ref().map(|v| (v.span(), v.get_ref())) {
-            Some((_, toml::Value::String(s))) => Some(s.clone()),
-            Some((sp, _)) => {
+        match value(diags)? {
+            (_, toml::Value::String(s)) => Some(s.clone()),
+            (sp, _) => {
                 diags.push(Diagnostic::error(
                     sp,
                     "this entry's `value` must be a string",
                 ));
-                None
-            }
-            None => {
-                diags.push(Diagnostic::error(span.clone(), "entry without a `value`"));
                 None
             }
         }
@@ -652,21 +656,18 @@ fn entry(se: &Spanned<RawEntry>, in_nested: bool, diags: &mut Diagnostics) -> Op
                 }
             }
         }
-        "match_any" => match e.value.as_ref().map(|v| (v.span(), v.get_ref())) {
-            Some((_, toml::Value::Array(vs))) if !vs.is_empty() => {
+        "match_any" => match value(diags)? {
+            (sp, toml::Value::Array(vs)) if !vs.is_empty() => {
                 let mut values = Vec::new();
                 for v in vs {
-                    match v {
-                        toml::Value::String(s) => values.push(s.clone()),
-                        _ => {
-                            let sp = e.value.as_ref().expect("value present").span();
-                            diags.push(Diagnostic::error(
-                                sp,
-                                "`match_any` values must all be strings",
-                            ));
-                            return None;
-                        }
-                    }
+                    let toml::Value::String(s) = v else {
+                        diags.push(Diagnostic::error(
+                            sp,
+                            "`match_any` values must all be strings",
+                        ));
+                        return None;
+                    };
+                    values.push(s.clone());
                 }
                 Some(Entry::MatchAny {
                     field: name,
@@ -674,15 +675,11 @@ fn entry(se: &Spanned<RawEntry>, in_nested: bool, diags: &mut Diagnostics) -> Op
                     excluded,
                 })
             }
-            Some((sp, _)) => {
+            (sp, _) => {
                 diags.push(Diagnostic::error(
                     sp,
                     "`match_any` needs a non-empty list of strings as its `value`",
                 ));
-                None
-            }
-            None => {
-                diags.push(Diagnostic::error(span, "entry without a `value`"));
                 None
             }
         },
