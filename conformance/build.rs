@@ -122,6 +122,7 @@ fn rule(name: &str, query: &str) -> RuleSource {
         category_field: None,
         file: None,
         exceptions: Default::default(),
+        tests: Vec::new(),
     }
 }
 

@@ -752,6 +752,7 @@ mod tests {
             category_field: None,
             file: None,
             exceptions: Default::default(),
+            tests: Vec::new(),
         };
         let opts = GenOptions {
             runtime: quote!(::eqlc_runtime),

@@ -28,6 +28,8 @@ pub struct RuleSource {
     pub file: Option<Source>,
     /// Exception items compiled into the rule ([`crate::exceptions`]).
     pub exceptions: Exceptions,
+    /// The rule file's `[[test]]` tables ([`crate::selftest`]).
+    pub tests: Vec<crate::selftest::RuleTest>,
 }
 
 impl RuleSource {
@@ -309,6 +311,18 @@ fn attach_exceptions(
 
 /// The compile input of a rule read from a file.
 pub fn rule_source(r: &RuleFile, origin: String, source: Source) -> RuleSource {
+    let tests = r
+        .tests
+        .iter()
+        .map(|t| crate::selftest::RuleTest {
+            case: t.clone(),
+            source: Source::embedded(
+                origin.clone(),
+                source.text.clone(),
+                t.events_origin.map.clone(),
+            ),
+        })
+        .collect();
     let info = RuleInfo {
         name: r.name.clone(),
         rule_id: r.rule_id.clone(),
@@ -366,6 +380,7 @@ pub fn rule_source(r: &RuleFile, origin: String, source: Source) -> RuleSource {
             list_refs: r.exceptions_list.clone(),
             items: Vec::new(),
         },
+        tests,
     }
 }
 

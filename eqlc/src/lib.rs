@@ -46,6 +46,7 @@ pub mod plan;
 pub mod rule_file;
 pub mod rule_meta;
 pub mod schema;
+pub mod selftest;
 pub mod source;
 
 pub use check::Options;

@@ -232,6 +232,7 @@ fn rule_inner(input: &Input) -> syn::Result<TokenStream> {
         category_field,
         file: None,
         exceptions: Default::default(),
+        tests: Vec::new(),
     };
     let span = query_expr_span(&query_expr);
     Ok(match compile::compile_pack(&[src], &opts) {

@@ -5,6 +5,7 @@
 //! eqlc check [--schema FILE] --query 'EQL'                      check one inline query
 //! eqlc expand PATH...                                          print generated Rust
 //! eqlc build --rules DIR... --out PATH [--skip-invalid] [--schema FILE]   build a detector binary
+//! eqlc test [--schema FILE] PATH...                            run the rules' [[test]] tables
 //! ```
 //!
 //! Exit status: 0 all rules check, 1 some rule failed, 2 usage error.
@@ -18,6 +19,7 @@ use eqlc::source::Source;
 use eqlc::{Options, RuleOutcome};
 
 mod cli_build;
+mod cli_test;
 
 const USAGE: &str = "\
 usage: eqlc <command> [options]
@@ -31,6 +33,8 @@ commands:
         print the Rust code generated for the rules under PATH
   build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid] [--schema FILE]
         compile every EQL rule found into one detector binary at PATH
+  test [--schema FILE] PATH...
+        run the rules' self-tests ([[test]] tables: events and the alerts expected)
   help  print this text
 
 --schema FILE  an Elasticsearch mapping (JSON) or a flat {\"field\": \"type\"} table
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Some("check") => cmd_check(&args[1..]),
         Some("expand") => cli_build::cmd_expand(&args[1..]),
         Some("build") => cli_build::cmd_build(&args[1..]),
+        Some("test") => cli_test::cmd_test(&args[1..]),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -77,6 +77,39 @@ pub struct RuleFile {
     pub query: String,
     /// Where the query is in the file.
     pub query_origin: QueryOrigin,
+    /// `[[test]]` tables: the rule's self-tests ([`crate::selftest`]).
+    pub tests: Vec<TestCase>,
+}
+
+/// One `[[test]]` table of a rule file: events and the alerts the rule must give on them.
+///
+/// ```toml
+/// [[test]]
+/// name = "bash -i, then a connection out"
+/// events = '''
+/// {"@timestamp": "2024-05-01T00:00:00Z", "event": {"category": "process"}, ...}
+/// {"@timestamp": "2024-05-01T00:00:00.5Z", "event": {"category": "network"}, ...}
+/// '''
+/// expect = [[1, 2]]
+/// ```
+///
+/// `events` holds one JSON event per line (blank lines are ignored; numbering counts only
+/// event lines, from 1). `expect` lists the alerts, each as the numbers of the events it
+/// carries in stage order (a missing-event stage contributes no number); `expect = []`
+/// says the rule must stay silent. An optional `note` (free text) may say why; other keys
+/// are errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCase {
+    /// `name` (default: `test N`, N counting the file's tests from 1).
+    pub name: String,
+    /// The `events` text.
+    pub events: String,
+    /// Where `events` is in the file.
+    pub events_origin: QueryOrigin,
+    /// `expect`.
+    pub expect: Vec<Vec<usize>>,
+    /// Byte range of the `expect` value in the file.
+    pub expect_span: Range<usize>,
 }
 
 /// `[metadata]` of a rule file.
@@ -182,6 +215,19 @@ struct RawFile {
     metadata: Option<Metadata>,
     rule: Option<RawRule>,
     exceptions: Option<toml::Value>,
+    #[serde(default)]
+    test: Vec<RawTest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTest {
+    name: Option<String>,
+    /// Free text: why the expectation holds (not used).
+    #[allow(dead_code)]
+    note: Option<String>,
+    events: Spanned<String>,
+    expect: Spanned<Vec<Vec<usize>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -256,6 +302,27 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
     let value_span = query.span();
     let query_text = query.into_inner();
     let (map, exact) = query_map(text, value_span.clone(), &query_text);
+    let tests = raw
+        .test
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let events_span = t.events.span();
+            let events = t.events.into_inner();
+            let (map, exact) = query_map(text, events_span.clone(), &events);
+            TestCase {
+                name: t.name.unwrap_or_else(|| format!("test {}", i + 1)),
+                events,
+                events_origin: QueryOrigin {
+                    value_span: events_span,
+                    map,
+                    exact,
+                },
+                expect_span: t.expect.span(),
+                expect: t.expect.into_inner(),
+            }
+        })
+        .collect();
     Ok(Loaded::Rule(Box::new(RuleFile {
         name,
         rule_id: rule.rule_id.unwrap_or_default(),
@@ -291,6 +358,7 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
             map,
             exact,
         },
+        tests,
     })))
 }
 

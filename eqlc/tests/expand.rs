@@ -20,6 +20,7 @@ fn rule(name: &str, rule_id: &str, query: &str) -> RuleSource {
         category_field: None,
         file: None,
         exceptions: Default::default(),
+        tests: Vec::new(),
     }
 }
 

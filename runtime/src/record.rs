@@ -320,7 +320,7 @@ impl<E: Event + ?Sized> Event for &E {
 }
 
 /// Visit every value of `v` (flattening arrays at any depth, skipping objects).
-fn visit_json_values(v: &serde_json::Value, f: &mut dyn FnMut(Value<'_>)) {
+fn visit_json_values<'a>(v: &'a serde_json::Value, f: &mut dyn FnMut(Value<'a>)) {
     use serde_json::Value as J;
     match v {
         J::Null => f(Value::Null),
@@ -344,7 +344,7 @@ fn visit_json_values(v: &serde_json::Value, f: &mut dyn FnMut(Value<'_>)) {
 
 /// Look `path` up in `v`: the whole remaining path as a (possibly dotted) key, and every
 /// split `head.rest` where `head` is a key holding an object (or an array of objects).
-fn lookup_json(v: &serde_json::Value, path: &str, f: &mut dyn FnMut(Value<'_>)) {
+fn lookup_json<'a>(v: &'a serde_json::Value, path: &str, f: &mut dyn FnMut(Value<'a>)) {
     use serde_json::Value as J;
     match v {
         J::Object(map) => {
@@ -370,6 +370,19 @@ fn lookup_json(v: &serde_json::Value, path: &str, f: &mut dyn FnMut(Value<'_>)) 
     }
 }
 
+/// Every value of the field at dotted path `path` of a JSON event, borrowed from it: what
+/// [`Event::field_values`] gives for a `serde_json::Value` (see that impl), for callers that
+/// keep the values.
+pub fn json_field_values<'a>(
+    event: &'a serde_json::Value,
+    path: &str,
+    f: &mut dyn FnMut(Value<'a>),
+) {
+    if event.is_object() {
+        lookup_json(event, path, f);
+    }
+}
+
 /// `serde_json::Value` as an event: dotted paths are resolved through nested objects and
 /// flat dotted keys alike (`{"process.pid": 1}`, `{"process": {"pid": 1}}` and
 /// `{"process": {"parent.name": "x"}}` all work; when several spellings are present, the
@@ -377,9 +390,7 @@ fn lookup_json(v: &serde_json::Value, path: &str, f: &mut dyn FnMut(Value<'_>)) 
 /// digits, epoch milliseconds) or a number of epoch milliseconds.
 impl Event for serde_json::Value {
     fn field_values(&self, path: &str, f: &mut dyn FnMut(Value<'_>)) {
-        if self.is_object() {
-            lookup_json(self, path, f);
-        }
+        json_field_values(self, path, &mut |v| f(v));
     }
 
     fn timestamp(&self) -> Option<i64> {

@@ -1,0 +1,328 @@
+//! Rule self-tests: `[[test]]` tables in rule files ([`TestCase`]) and what runs them.
+//!
+//! A test lists events (NDJSON) and the alerts the rule must give on them. `eqlc test`
+//! runs every test of every rule without compiling Rust: [`run_query`] evaluates the
+//! checked IR with the reference interpreter ([`crate::interp`]) and drives the runtime's
+//! own sequence and sample engines with the results, so a test exercises the same join,
+//! `maxspan`, `until`, `runs` and missing-stage logic as a built detector. [`run_pack`]
+//! runs a test through a compiled [`RulePack`] instead (generated code): the bundled rules'
+//! `cargo test` uses both, so each test also checks that the two engines agree.
+//!
+//! How a test is run:
+//! * events are taken in `@timestamp` order (events with equal timestamps in the order
+//!   they are written: Elasticsearch breaks such ties by document order, the detector by
+//!   arrival); an event without a usable `@timestamp` is an error in the test, as
+//!   Elasticsearch's EQL never returns such a document;
+//! * the rule's exception items apply (they are part of its checked query);
+//! * `| head N` / `| tail N` keep the first / last N results;
+//! * alerts are compared as a multiset of event-number lists (their order is not part of
+//!   the expectation), each list in stage order; the detector's per-run alert cap
+//!   (`max_signals`) does not apply.
+
+use eqlc_runtime::record::json_field_values;
+use eqlc_runtime::sample::{SampleEngine, SampleSpec};
+use eqlc_runtime::sequence::{SequenceEngine, SequenceSpec, StageInput, StageSpec};
+use eqlc_runtime::{Event, EventRef, RulePack, SlotBuf, Value};
+use serde_json::Value as Json;
+
+use crate::diag::Diagnostic;
+use crate::ir::{Body, Category, Pipe, Query, Stage};
+pub use crate::rule_file::TestCase;
+use crate::source::Source;
+
+/// Pending join keys a sequence or sample engine keeps while running a test (tests hold a
+/// handful of events; this only has to be more than any test needs).
+const TEST_CAPACITY: usize = 1 << 16;
+
+/// A rule's `[[test]]` with the file it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleTest {
+    /// The test.
+    pub case: TestCase,
+    /// The rule file, with offsets of the `events` text mapped to the file's.
+    pub source: Source,
+}
+
+impl RuleTest {
+    /// 1-based line in the rule file of the test's `expect` value.
+    pub fn line(&self) -> usize {
+        crate::source::line_col(&self.source.text, self.case.expect_span.start).0
+    }
+
+    /// A diagnostic at file offsets (not `events` offsets), rendered.
+    fn file_error(&self, span: std::ops::Range<usize>, msg: String, help: &str) -> String {
+        Diagnostic::error(span, msg)
+            .with_help(help)
+            .render(&Source::inline(
+                self.source.name.clone(),
+                self.source.text.clone(),
+            ))
+    }
+
+    /// Parse the `events` text (one JSON object per non-blank line, each with a usable
+    /// `@timestamp`) and check `expect` against the number of events.
+    ///
+    /// # Errors
+    /// The first bad event or expectation, rendered at its place in the rule file.
+    pub fn events(&self) -> Result<Vec<Json>, String> {
+        let name = &self.case.name;
+        let mut events = Vec::new();
+        let mut at = 0;
+        for line in self.case.events.split_inclusive('\n') {
+            let start = at;
+            at += line.len();
+            if line.trim().is_empty() {
+                continue;
+            }
+            let n = events.len() + 1;
+            let lead = line.len() - line.trim_start().len();
+            let here = |off: usize| start + off..start + off + 1;
+            let ev: Json = serde_json::from_str(line).map_err(|e| {
+                // serde_json counts lines and (1-based) columns within this one line
+                let col = e
+                    .column()
+                    .saturating_sub(1)
+                    .min(line.len().saturating_sub(1));
+                Diagnostic::error(
+                    here(col),
+                    format!("test `{name}`: event {n} is not valid JSON: {e}"),
+                )
+                .with_help("write one JSON object per line")
+                .render(&self.source)
+            })?;
+            let problem = if !ev.is_object() {
+                Some("is not a JSON object")
+            } else if ev.timestamp().is_none() {
+                Some("has no usable `@timestamp`")
+            } else {
+                None
+            };
+            if let Some(p) = problem {
+                return Err(Diagnostic::error(here(lead), format!("test `{name}`: event {n} {p}"))
+                    .with_help(
+                        "each event is an object with an `@timestamp` (RFC 3339 text or epoch milliseconds)",
+                    )
+                    .render(&self.source));
+            }
+            events.push(ev);
+        }
+        for alert in &self.case.expect {
+            if alert.is_empty() || alert.iter().any(|&i| i == 0 || i > events.len()) {
+                return Err(self.file_error(
+                    self.case.expect_span.clone(),
+                    format!(
+                        "test `{name}`: expected alert {alert:?} names no event of the {} the test has",
+                        events.len()
+                    ),
+                    "each expected alert lists the numbers (from 1) of its events",
+                ));
+            }
+        }
+        Ok(events)
+    }
+
+    /// Compare results with `expect` (as multisets): `Err` describes the difference.
+    ///
+    /// # Errors
+    /// Alerts missing or unexpected.
+    pub fn compare(&self, got: &[Vec<usize>]) -> Result<(), String> {
+        let mut want = self.case.expect.clone();
+        let mut extra = Vec::new();
+        for g in got {
+            match want.iter().position(|w| w == g) {
+                Some(i) => {
+                    want.swap_remove(i);
+                }
+                None => extra.push(g.clone()),
+            }
+        }
+        if want.is_empty() && extra.is_empty() {
+            return Ok(());
+        }
+        let mut msg = format!(
+            "{}:{}: test `{}`: expected {:?}, got {:?}",
+            self.source.name,
+            self.line(),
+            self.case.name,
+            self.case.expect,
+            got
+        );
+        if !want.is_empty() {
+            msg.push_str(&format!("\n  missing: {want:?}"));
+        }
+        if !extra.is_empty() {
+            msg.push_str(&format!("\n  unexpected: {extra:?}"));
+        }
+        Err(msg)
+    }
+}
+
+/// Events in the order a test feeds them: `(index, timestamp)` by timestamp, ties in
+/// written order.
+fn feed_order(events: &[Json]) -> Vec<(usize, i64)> {
+    let mut order: Vec<(usize, i64)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i, e.timestamp().unwrap_or(i64::MIN)))
+        .collect();
+    order.sort_by_key(|&(_, ts)| ts); // stable
+    order
+}
+
+fn values_of<'a>(ev: &'a Json, path: &str) -> Vec<Value<'a>> {
+    let mut out = Vec::new();
+    json_field_values(ev, path, &mut |v| out.push(v));
+    out
+}
+
+/// Whether `ev` passes a stage: its category (exact, case-sensitive, any value of the
+/// category field) and its condition.
+fn stage_matches(q: &Query, st: &Stage, ev: &Json) -> bool {
+    let category = match &st.category {
+        Category::Any => true,
+        Category::Named(c) => values_of(ev, &q.category_field.path)
+            .iter()
+            .any(|v| matches!(v, Value::Str(s) if s == c)),
+    };
+    category && crate::interp::matches(&st.condition, &|p| values_of(ev, p))
+}
+
+/// One event as the engines see it: filter `f` is `filters[f]`.
+struct Input<'a> {
+    q: &'a Query,
+    filters: &'a [&'a Stage],
+    ev: &'a Json,
+}
+
+impl StageInput for Input<'_> {
+    fn matches(&self, f: usize) -> bool {
+        stage_matches(self.q, self.filters[f], self.ev)
+    }
+    fn key_values(&self, f: usize, k: usize, out: &mut dyn FnMut(Value<'_>)) {
+        json_field_values(self.ev, &self.filters[f].keys[k].path, &mut |v| out(v));
+    }
+    fn key_optional(&self, f: usize, k: usize) -> bool {
+        self.filters[f].keys[k].optional
+    }
+}
+
+/// Event numbers (from 1) of one result.
+fn numbers(events: &[Option<EventRef>]) -> Vec<usize> {
+    events
+        .iter()
+        .flatten()
+        .map(|e| e.handle as usize + 1)
+        .collect()
+}
+
+/// Run a checked query over `events` with the reference interpreter and the runtime's
+/// engines: one entry per result, the numbers (from 1) of its events in stage order.
+///
+/// The engine specs are built per call; their stage lists are leaked (a few bytes per
+/// sequence or sample query), as the runtime's specs are `'static` tables.
+pub fn run_query(q: &Query, events: &[Json]) -> Vec<Vec<usize>> {
+    let order = feed_order(events);
+    let mut results: Vec<Vec<usize>> = Vec::new();
+    let at = |i: usize, ts: i64| EventRef {
+        handle: i as u64,
+        ts,
+    };
+    match &q.body {
+        Body::Event(st) => {
+            for &(i, _) in &order {
+                if stage_matches(q, st, &events[i]) {
+                    results.push(vec![i + 1]);
+                }
+            }
+        }
+        Body::Sequence(seq) => {
+            let mut filters: Vec<&Stage> = Vec::new();
+            let mut stages = Vec::new();
+            for st in &seq.stages {
+                for _ in 0..st.runs.max(1) {
+                    stages.push(StageSpec {
+                        filter: filters.len(),
+                        missing: st.missing,
+                    });
+                }
+                filters.push(st);
+            }
+            let until_filter = seq.until.as_ref().map(|u| {
+                filters.push(u);
+                filters.len() - 1
+            });
+            let spec = SequenceSpec {
+                stages: Box::leak(stages.into_boxed_slice()),
+                keys: seq.stages.first().map_or(0, |s| s.keys.len()),
+                maxspan: seq.maxspan,
+                until_filter,
+            };
+            let mut engine = SequenceEngine::new(&spec, TEST_CAPACITY);
+            let mut out =
+                |m: eqlc_runtime::sequence::SequenceMatch<'_>| results.push(numbers(m.events));
+            for &(i, ts) in &order {
+                let input = Input {
+                    q,
+                    filters: &filters,
+                    ev: &events[i],
+                };
+                engine.on_event(at(i, ts), &input, &mut out);
+            }
+            engine.flush(&mut out);
+        }
+        Body::Sample(sample) => {
+            let filters: Vec<&Stage> = sample.stages.iter().collect();
+            let spec = SampleSpec {
+                filters: Box::leak((0..filters.len()).collect::<Vec<_>>().into_boxed_slice()),
+                keys: sample.stages.first().map_or(0, |s| s.keys.len()),
+            };
+            // the knobs of a pack built with `with_capacity`: every sample, one per key
+            let mut engine = SampleEngine::new(&spec, TEST_CAPACITY, usize::MAX, 1);
+            for &(i, ts) in &order {
+                let input = Input {
+                    q,
+                    filters: &filters,
+                    ev: &events[i],
+                };
+                engine.on_event(at(i, ts), &input);
+            }
+            engine.flush(&mut |m| results.push(numbers(m.events)));
+        }
+    }
+    for p in &q.pipes {
+        match *p {
+            Pipe::Head(n) => results.truncate(usize::try_from(n).unwrap_or(usize::MAX)),
+            Pipe::Tail(n) => {
+                let keep = usize::try_from(n).unwrap_or(usize::MAX);
+                let drop = results.len().saturating_sub(keep);
+                results.drain(..drop);
+            }
+        }
+    }
+    results
+}
+
+/// Run `events` through a compiled pack and collect the results of the rule with id
+/// `rule_id` (numbers from 1 of each alert's events, in stage order), the events taken in
+/// the same order as [`run_query`] takes them.
+pub fn run_pack<P: RulePack>(pack: &mut P, rule_id: &str, events: &[Json]) -> Vec<Vec<usize>> {
+    let rule = pack.rules().iter().position(|r| r.rule_id == rule_id);
+    let fields = pack.fields();
+    let mut slots = SlotBuf::new(fields.len());
+    let mut results = Vec::new();
+    let mut out = |a: eqlc_runtime::Alert<'_>| {
+        if Some(a.rule) == rule {
+            results.push(numbers(a.events));
+        }
+    };
+    for (i, ts) in feed_order(events) {
+        slots.fill_from(&events[i], fields);
+        let ev = EventRef {
+            handle: i as u64,
+            ts,
+        };
+        pack.on_event(&slots.view(""), ev, &mut out);
+    }
+    pack.flush(&mut out);
+    results
+}
