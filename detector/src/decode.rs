@@ -12,8 +12,8 @@
 //! * borrows string values from the line when they have no escapes
 //!   ([`SlotBuf::push_str_line`]), and unescapes the others into the `SlotBuf`'s arena;
 //! * reads `@timestamp` as Elasticsearch's default date format does (RFC 3339 with 0–9
-//!   fractional digits, date only, no zone as UTC, or epoch milliseconds: the runtime's
-//!   [`timestamp_of`]);
+//!   fractional digits, date only, no zone as UTC, or epoch milliseconds), in whole
+//!   milliseconds as a `date` field keeps it: the runtime's [`timestamp_of`];
 //! * skips every other value without building anything, while still checking the JSON
 //!   grammar (structure, string escapes, number syntax, literals), so malformed lines are
 //!   rejected (raw control characters in strings too, as JSON and Elasticsearch forbid
@@ -1280,7 +1280,8 @@ mod tests {
             &line,
         )
         .unwrap();
-        assert_eq!(ts, 1_645_055_390_502_285_100);
+        // whole milliseconds (eql-semantics.md §6: a `date` keeps milliseconds)
+        assert_eq!(ts, 1_645_055_390_502_000_000);
         assert_eq!(v[0], ["Int(1)", "Int(2)"]);
         assert_eq!(v[1], ["Str(\"x\")"]);
         assert_eq!(v[2], ["Str(\"a\")", "Str(\"b\")", "Str(\"c\")"]);
@@ -1339,7 +1340,10 @@ mod tests {
         for (t, want) in [
             ("2022-02-16T23:49:50Z", 1_645_055_390_000_000_000),
             ("2022-02-16T23:49:50.5Z", 1_645_055_390_500_000_000),
-            ("2022-02-16T23:49:50.123456789Z", 1_645_055_390_123_456_789),
+            // digits below the millisecond are dropped (a `date` keeps milliseconds),
+            // rounding down, also before 1970
+            ("2022-02-16T23:49:50.123456789Z", 1_645_055_390_123_000_000),
+            ("1969-12-31T23:59:59.9995Z", -1_000_000),
             ("2022-02-16T23:49:50.123+01:00", 1_645_051_790_123_000_000),
             // the rest of Elasticsearch's default date format: no zone is UTC, date only
             // is midnight, minutes without seconds

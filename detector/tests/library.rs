@@ -441,7 +441,11 @@ fn alert_document_shape() {
         evs[1]["@timestamp"]
             .as_str()
             .map(|s| {
-                let t = eqlc_runtime::time::parse_rfc3339(s).unwrap();
+                // event times are whole milliseconds (a `date` keeps milliseconds)
+                let t = eqlc_runtime::time::parse_rfc3339(s)
+                    .unwrap()
+                    .div_euclid(1_000_000)
+                    * 1_000_000;
                 let mut o = String::new();
                 eqlc_runtime::time::format_rfc3339(t, &mut o).unwrap();
                 o
@@ -451,6 +455,7 @@ fn alert_document_shape() {
     assert_eq!(
         eqlc_runtime::time::parse_rfc3339(a["kibana.alert.original_time"].as_str().unwrap()),
         eqlc_runtime::time::parse_rfc3339(evs[0]["@timestamp"].as_str().unwrap())
+            .map(|t| t.div_euclid(1_000_000) * 1_000_000)
     );
     // the source documents are embedded byte for byte
     let out_line = {
@@ -581,4 +586,40 @@ fn evicted_source_lines_are_counted_not_silent() {
     assert!(alerts[0]["eqlc.events"][0].is_null());
     assert_eq!(alerts[0]["eqlc.events"][1]["event"]["id"], "second");
     assert_eq!(stats.lost_lines, 1);
+}
+
+/// The seed rule's two stages for one process, at the given times (RFC 3339).
+fn seed_pair(t_exec: &str, t_conn: &str) -> String {
+    let host = r#""host":{"id":"h1","os":{"type":"linux"}}"#;
+    let exec = format!(
+        r#"{{"@timestamp":"{t_exec}","event":{{"id":"e1","category":["process"],"type":["start"],"action":"exec"}},{host},"process":{{"entity_id":"p1","name":"python3","args":["python3","-c","import pty; pty.spawn('/bin/sh')"],"args_count":3,"parent":{{"name":"bash"}}}}}}"#
+    );
+    let conn = format!(
+        r#"{{"@timestamp":"{t_conn}","event":{{"id":"e2","category":["network"],"type":["start"],"action":"connection_attempted"}},{host},"process":{{"entity_id":"p1","name":"python3"}},"destination":{{"ip":"203.0.113.7"}}}}"#
+    );
+    format!("{exec}\n{conn}\n")
+}
+
+#[test]
+fn event_times_are_whole_milliseconds() {
+    // eql-semantics.md §6: `@timestamp` is a `date`, kept in milliseconds. Two events in
+    // the same millisecond are simultaneous, so the second is not out of order (and the
+    // tie keeps arrival order: exec, then connection)...
+    let input = seed_pair("2024-05-01T00:00:00.0009Z", "2024-05-01T00:00:00.0001Z");
+    let (alerts, stats) = run_with(SeedPack::new(), Options::default(), input.as_bytes(), 64);
+    assert_eq!(stats.stragglers, 0);
+    let want: AlertSet = [(
+        eqlc_detector::gen::SEED_RULE_ID.to_string(),
+        vec!["e1".to_string(), "e2".to_string()],
+    )]
+    .into();
+    assert_eq!(alert_set(&alerts), want);
+    // ... and `maxspan=1s` (inclusive) measures 1000 ms between .0004 and 1.0009
+    let input = seed_pair("2024-05-01T00:00:00.0004Z", "2024-05-01T00:00:01.0009Z");
+    let (alerts, _) = run_with(SeedPack::new(), Options::default(), input.as_bytes(), 64);
+    assert_eq!(alert_set(&alerts), want);
+    // one millisecond more is past it
+    let input = seed_pair("2024-05-01T00:00:00.0004Z", "2024-05-01T00:00:01.0019Z");
+    let (alerts, _) = run_with(SeedPack::new(), Options::default(), input.as_bytes(), 64);
+    assert!(alerts.is_empty());
 }

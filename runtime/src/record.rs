@@ -409,22 +409,28 @@ impl Event for serde_json::Value {
 /// Nanoseconds since the epoch for a `@timestamp` value: text in Elasticsearch's default
 /// date format (`strict_date_optional_time || epoch_millis`: RFC 3339, and also date only,
 /// no seconds or no zone, taken as UTC; see [`crate::time::parse_date_lenient`]), a string
-/// of digits (epoch milliseconds) or a number (epoch milliseconds, fractions kept down to
-/// the nanosecond).
+/// of digits (epoch milliseconds) or a number (epoch milliseconds).
+///
+/// The result is a whole number of milliseconds (finer digits are dropped, rounding down):
+/// ECS maps `@timestamp` as a `date`, which Elasticsearch stores in milliseconds
+/// (eql-semantics.md §6), so two events within one millisecond are simultaneous for
+/// ordering, `maxspan` and missing-stage checks, and keep their arrival order, as in
+/// Elasticsearch. (`date_nanos` timestamps are not modelled.)
 pub fn timestamp_of(v: Value<'_>) -> Option<i64> {
-    match v {
-        Value::Str(s) => crate::time::parse_date_lenient(s),
-        Value::Int(ms) => ms.checked_mul(1_000_000),
+    let ns = match v {
+        Value::Str(s) => crate::time::parse_date_lenient(s)?,
+        Value::Int(ms) => ms.checked_mul(1_000_000)?,
         Value::Float(ms) => {
             let ns = (ms * 1e6).round();
             if ns.is_finite() && ns.abs() < 9.2e18 {
-                Some(ns as i64)
+                ns as i64
             } else {
-                None
+                return None;
             }
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(ns.div_euclid(1_000_000) * 1_000_000)
 }
 
 #[cfg(test)]
@@ -513,14 +519,15 @@ mod tests {
 
     #[test]
     fn json_timestamps() {
+        // whole milliseconds, rounded down (eql-semantics.md §6)
         let e = json!({"@timestamp": "2022-02-16T23:49:50.5022851Z"});
-        assert_eq!(e.timestamp(), Some(1_645_055_390_502_285_100));
+        assert_eq!(e.timestamp(), Some(1_645_055_390_502_000_000));
         let e = json!({"@timestamp": 1_645_055_390_502i64});
         assert_eq!(e.timestamp(), Some(1_645_055_390_502_000_000));
         let e = json!({"@timestamp": "1645055390502"});
         assert_eq!(e.timestamp(), Some(1_645_055_390_502_000_000));
         let e = json!({"@timestamp": 1.5});
-        assert_eq!(e.timestamp(), Some(1_500_000));
+        assert_eq!(e.timestamp(), Some(1_000_000));
         assert_eq!(json!({"@timestamp": "junk"}).timestamp(), None);
         assert_eq!(json!({}).timestamp(), None);
         assert_eq!(json!([1]).timestamp(), None);

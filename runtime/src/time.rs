@@ -158,8 +158,18 @@ pub fn parse_epoch_millis(s: &str) -> Option<i64> {
 /// with date fields: everything [`parse_rfc3339`] accepts, plus date only
 /// (`2020-01-31`), time without seconds or without zone (`2020-01-31T10:00`, taken as
 /// UTC), an `hhmm` / `hh` offset, and epoch milliseconds as a string of digits. Returns
-/// nanoseconds since the epoch.
+/// nanoseconds since the epoch. A fraction of more than nine digits is refused, as the
+/// format's `nano-of-second` field takes at most nine.
 pub fn parse_date_lenient(s: &str) -> Option<i64> {
+    if let Some(dot) = s.find(['.', ',']) {
+        let frac = s.as_bytes()[dot + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if frac > 9 {
+            return None;
+        }
+    }
     if let Some(t) = parse_rfc3339(s) {
         return Some(t);
     }
@@ -377,6 +387,13 @@ mod tests {
         assert_eq!(parse_date_lenient("1580428800000"), Some(midnight));
         assert_eq!(parse_date_lenient("2020-01-31X"), None);
         assert_eq!(parse_date_lenient("nope"), None);
+        // nine fraction digits at most (`nano-of-second`), with or without a zone
+        assert_eq!(
+            parse_date_lenient("2020-01-31T00:00:00.000000001Z"),
+            Some(midnight + 1)
+        );
+        assert_eq!(parse_date_lenient("2020-01-31T00:00:00.0000000000Z"), None);
+        assert_eq!(parse_date_lenient("2020-01-31T00:00:00.0000000000"), None);
     }
 
     #[test]
