@@ -203,7 +203,29 @@ const TAG_INT: u8 = 2;
 const TAG_FLOAT: u8 = 3;
 const TAG_STR: u8 = 4;
 
+/// The integer a string spells in canonical form (`0`, `-12`, `345`; no sign on zero, no
+/// leading zeros, no `+`, within `i64`), if any.
+fn canonical_int(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    match digits {
+        [] => return None,
+        [b'0'] if digits.len() == b.len() => return Some(0),
+        [b'1'..=b'9', rest @ ..] if rest.iter().all(u8::is_ascii_digit) => {}
+        _ => return None,
+    }
+    s.parse().ok()
+}
+
 /// Appends the type-tagged encoding of one key value.
+///
+/// Keys compare as Elasticsearch indexes them (eql-semantics.md §7.3), and a field has one
+/// mapping there: a keyword field indexes the JSON number `1` and the string `"1"` both as
+/// `"1"`, a long field both as `1`; `true` and `"true"` likewise meet under either mapping.
+/// Without the mapping, such values must therefore join each other: a string that spells
+/// an integer canonically is encoded as that integer, `"true"`/`"false"` as booleans.
+/// (`"01"` stays text: under a keyword mapping it differs from `"1"`. Integral floats are
+/// integers, as under a numeric mapping.)
 pub(crate) fn encode_value(v: Value<'_>, out: &mut Vec<u8>) {
     match v {
         Value::Null => out.push(TAG_NULL),
@@ -227,6 +249,11 @@ pub(crate) fn encode_value(v: Value<'_>, out: &mut Vec<u8>) {
                 out.push(TAG_FLOAT);
                 out.extend_from_slice(&bits.to_le_bytes());
             }
+        }
+        Value::Str("true") => encode_value(Value::Bool(true), out),
+        Value::Str("false") => encode_value(Value::Bool(false), out),
+        Value::Str(s) if s.len() <= 20 && canonical_int(s).is_some() => {
+            encode_value(Value::Int(canonical_int(s).unwrap_or_default()), out)
         }
         Value::Str(s) => {
             out.push(TAG_STR);
@@ -1707,11 +1734,24 @@ mod tests {
             ),
             vec![vec![1, 2]]
         );
+        // one field has one mapping: `1` and `"1"` are the same indexed value under a
+        // keyword mapping ("1") and under a long one (1); `"01"` only under the latter,
+        // so it stays apart (see `encode_value`)
+        assert_eq!(
+            run(
+                &s,
+                &[
+                    kev(1, &[A], &[Value::Int(1)]),
+                    kev(2, &[B], &[Value::Str("1")])
+                ]
+            ),
+            vec![vec![1, 2]]
+        );
         assert!(run(
             &s,
             &[
                 kev(1, &[A], &[Value::Int(1)]),
-                kev(2, &[B], &[Value::Str("1")])
+                kev(2, &[B], &[Value::Str("01")])
             ]
         )
         .is_empty());
@@ -2232,6 +2272,25 @@ mod tests {
         );
         let doom = enc(Value::Str("doom"));
         let keys = [&n, &t, &one, &two5, &s, &doom];
+        // as indexed under either mapping: `1` and `"1"` meet, `"01"` stays text
+        assert_eq!(enc(Value::Str("1")), one);
+        assert_eq!(enc(Value::Str("-42")), enc(Value::Int(-42)));
+        assert_eq!(enc(Value::Str("0")), enc(Value::Int(0)));
+        assert_eq!(enc(Value::Str("true")), t);
+        for text in [
+            "01",
+            "-0",
+            "+1",
+            "1.0",
+            "",
+            "-",
+            "1a",
+            "99999999999999999999",
+            "True",
+        ] {
+            assert_eq!(enc(Value::Str(text))[0], TAG_STR, "{text:?}");
+        }
+        assert_eq!(canonical_int("-9223372036854775808"), Some(i64::MIN));
         for w in keys.windows(2) {
             assert!(Key::new(w[0]) < Key::new(w[1]));
         }
