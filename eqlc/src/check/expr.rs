@@ -67,6 +67,24 @@ pub(super) fn arith_type(a: Type, b: Type) -> Type {
     }
 }
 
+/// The type an expression is checked as: arithmetic yields a number (or `null`) even on
+/// fields of unknown type (its value type is [`Type::Any`] until run time), so for checking
+/// conditions and comparisons it is a number.
+pub(super) fn checked_type(e: &ir::Expr) -> Type {
+    match (&e.kind, e.ty) {
+        (ExprKind::Arith { .. }, Type::Any) => Type::Float,
+        (_, t) => t,
+    }
+}
+
+/// The name of [`checked_type`] for messages (`number` for arithmetic on unknown types).
+pub(super) fn checked_type_name(e: &ir::Expr) -> &'static str {
+    match (&e.kind, e.ty) {
+        (ExprKind::Arith { .. }, Type::Any) => "number",
+        (_, t) => type_name(t),
+    }
+}
+
 /// Whether values of the two types can be compared.
 fn comparable(a: Type, b: Type) -> bool {
     use Type::*;
@@ -304,13 +322,14 @@ impl Checker<'_> {
             );
             return None;
         }
-        if !comparable(l.ty, r.ty) && !self.schema_mismatch(&l, &r, op_span) {
+        if !comparable(checked_type(&l), checked_type(&r)) && !self.schema_mismatch(&l, &r, op_span)
+        {
             self.err(Diagnostic::error(
                 op_span.clone(),
                 format!(
                     "cannot compare {} with {}",
-                    type_name(l.ty),
-                    type_name(r.ty)
+                    checked_type_name(&l),
+                    checked_type_name(&r)
                 ),
             ));
             return None;
@@ -433,13 +452,13 @@ impl Checker<'_> {
                 continue;
             }
             if let Some(x) = &x {
-                if !comparable(x.ty, ix.ty) && !self.schema_mismatch(x, &ix, &a.span) {
+                if !comparable(checked_type(x), ix.ty) && !self.schema_mismatch(x, &ix, &a.span) {
                     self.err(
                         Diagnostic::error(
                             a.span.clone(),
                             format!(
                                 "cannot compare {} with {}",
-                                type_name(x.ty),
+                                checked_type_name(x),
                                 type_name(ix.ty)
                             ),
                         )

@@ -1,7 +1,7 @@
 //! Query shapes: event queries, sequences, samples, stages, join keys, maxspan, pipes.
 
 use super::suggest::closest;
-use super::{type_name, Checker};
+use super::Checker;
 use crate::ast::{self, Span};
 use crate::diag::Diagnostic;
 use crate::ir::{self, Type};
@@ -85,11 +85,15 @@ impl Checker<'_> {
     fn condition(&mut self, e: &ast::Expr) -> ir::Expr {
         match self.expr(e) {
             Some(x) => {
-                if !matches!(x.ty, Type::Bool | Type::Any | Type::Null) {
+                let ty = super::expr::checked_type(&x);
+                if !matches!(ty, Type::Bool | Type::Any | Type::Null) {
                     self.err(
                         Diagnostic::error(
                             e.span.clone(),
-                            format!("the condition must be a boolean, found {}", type_name(x.ty)),
+                            format!(
+                                "the condition must be a boolean, found {}",
+                                super::expr::checked_type_name(&x)
+                            ),
                         )
                         .with_help("compare it with something, e.g. `... == \"value\"`"),
                     );

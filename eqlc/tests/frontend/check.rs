@@ -393,3 +393,17 @@ fn regex_patterns_are_validated() {
     let m = rejected(r#"any where a regex "(unclosed""#);
     assert!(m.contains("invalid regular expression"), "{m}");
 }
+
+#[test]
+fn arithmetic_is_a_number_even_on_fields_of_unknown_type() {
+    // `n + 1` yields a number whatever `n` holds: not a condition, not comparable with a
+    // string
+    assert!(
+        rejected("process where n + 1").contains("the condition must be a boolean, found number")
+    );
+    assert!(rejected(r#"process where n + 1 > "x""#).contains("cannot compare number with string"));
+    assert!(rejected(r#"process where n + 1 in ("a", "b")"#)
+        .contains("cannot compare number with string"));
+    compile("process where n + 1 > 2 and n * 2 < 5.5 and m % 3 == 1");
+    compile("process where (n + 1) == null");
+}
