@@ -6,31 +6,31 @@ use std::process::ExitCode;
 /// `eqlc expand PATH...`: print the generated Rust of the rules under PATH, formatted.
 pub fn cmd_expand(args: &[String]) -> ExitCode {
     if args.is_empty() || args.iter().any(|a| a.starts_with('-')) {
-        eprintln!("eqlc: usage: eqlc expand PATH...  (rule files or folders)");
+        errln!("eqlc: usage: eqlc expand PATH...  (rule files or folders)");
         return ExitCode::from(2);
     }
     let paths: Vec<PathBuf> = args.iter().map(PathBuf::from).collect();
     let checked = match eqlc::build::load_and_check(&paths) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("eqlc: {e}");
+            errln!("eqlc: {e}");
             return ExitCode::from(2);
         }
     };
     if !checked.invalid.is_empty() {
         for e in &checked.invalid {
-            eprintln!("{e}");
+            errln!("{e}");
         }
         return ExitCode::from(1);
     }
     match eqlc::build::generate_pack_source(&checked.rules) {
         Ok(src) => {
-            print!("{src}");
+            out!("{src}");
             ExitCode::SUCCESS
         }
         Err(errs) => {
             for e in errs {
-                eprintln!("{e}");
+                errln!("{e}");
             }
             ExitCode::from(1)
         }
@@ -59,7 +59,7 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
                 Some(v) => match eqlc::schema::Schema::load(Path::new(v)) {
                     Ok(s) => schema = Some(std::sync::Arc::new(s)),
                     Err(e) => {
-                        eprintln!("eqlc build: {e}");
+                        errln!("eqlc build: {e}");
                         return ExitCode::from(2);
                     }
                 },
@@ -77,35 +77,35 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
     let workspace = match workspace_root() {
         Some(w) => w,
         None => {
-            eprintln!(
+            errln!(
                 "eqlc build: cannot find the eqlc workspace (runtime/ and detector/); set EQLC_WORKSPACE"
             );
             return ExitCode::from(2);
         }
     };
-    eprintln!("eqlc build: checking rules ...");
+    errln!("eqlc build: checking rules ...");
     let checked = match eqlc::build::load_and_check_with(&rules, schema.as_ref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("eqlc build: {e}");
+            errln!("eqlc build: {e}");
             return ExitCode::from(2);
         }
     };
     const SHOWN: usize = 20;
     for w in checked.warnings.iter().take(SHOWN) {
-        eprintln!("{w}");
+        errln!("{w}");
     }
     if checked.warnings.len() > SHOWN {
-        eprintln!(
+        errln!(
             "eqlc build: {} more rule(s) with warnings (`eqlc check --schema` lists all)",
             checked.warnings.len() - SHOWN
         );
     }
     for (p, why) in &checked.skipped {
-        eprintln!("eqlc build: skipped {}: {why}", p.display());
+        errln!("eqlc build: skipped {}: {why}", p.display());
     }
     for n in &checked.notes {
-        eprintln!("eqlc build: note: {n}");
+        errln!("eqlc build: note: {n}");
     }
     if !checked.exception_files.is_empty() {
         let items: usize = checked.exception_files.iter().map(|(_, n)| n).sum();
@@ -114,32 +114,32 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
             .iter()
             .filter(|r| !r.exceptions.is_empty())
             .count();
-        eprintln!(
+        errln!(
             "eqlc build: {} exception file(s): {items} item(s) compiled into {rules_with} rule(s)",
             checked.exception_files.len()
         );
     }
     if !checked.invalid.is_empty() {
         for e in &checked.invalid {
-            eprintln!("{e}");
+            errln!("{e}");
         }
         if !skip_invalid {
-            eprintln!(
+            errln!(
                 "eqlc build: {} rule or exception file(s) failed to check; fix them or pass --skip-invalid",
                 checked.invalid.len()
             );
             return ExitCode::from(1);
         }
-        eprintln!(
+        errln!(
             "eqlc build: leaving out {} invalid rule or exception file(s) (--skip-invalid)",
             checked.invalid.len()
         );
     }
     if checked.rules.is_empty() {
-        eprintln!("eqlc build: no EQL rule to build");
+        errln!("eqlc build: no EQL rule to build");
         return ExitCode::from(1);
     }
-    eprintln!(
+    errln!(
         "eqlc build: generating code for {} rule(s) ...",
         checked.rules.len()
     );
@@ -147,7 +147,7 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
         Ok(s) => s,
         Err(errs) => {
             for e in errs {
-                eprintln!("{e}");
+                errln!("{e}");
             }
             return ExitCode::from(1);
         }
@@ -158,7 +158,7 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
     let _lock = match lock_work_dir(&work) {
         Ok(l) => l,
         Err(e) => {
-            eprintln!("eqlc build: {e}");
+            errln!("eqlc build: {e}");
             return ExitCode::from(2);
         }
     };
@@ -166,16 +166,16 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
     let manifest = match eqlc::build::write_crate(&crate_dir, &workspace, &src) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("eqlc build: {e}");
+            errln!("eqlc build: {e}");
             return ExitCode::from(2);
         }
     };
-    eprintln!("eqlc build: compiling the detector (cargo build --release) ...");
+    errln!("eqlc build: compiling the detector (cargo build --release) ...");
     if let Err(e) = eqlc::build::cargo_build(&manifest, &work.join("target"), &out) {
-        eprintln!("eqlc build: {e}");
+        errln!("eqlc build: {e}");
         return ExitCode::from(1);
     }
-    eprintln!(
+    errln!(
         "eqlc build: wrote {} ({} rules)",
         out.display(),
         checked.rules.len()
@@ -196,7 +196,7 @@ fn lock_work_dir(work: &Path) -> Result<std::fs::File, String> {
         .map_err(|e| format!("{}: {e}", path.display()))?;
     match file.try_lock() {
         Ok(()) => return Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => eprintln!(
+        Err(std::fs::TryLockError::WouldBlock) => errln!(
             "eqlc build: waiting for another eqlc build to finish with {}",
             work.display()
         ),
@@ -210,7 +210,7 @@ fn lock_work_dir(work: &Path) -> Result<std::fs::File, String> {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!(
+    errln!(
         "eqlc build: {msg}\nusage: eqlc build --rules DIR [--rules DIR ...] --out PATH [--skip-invalid] [--schema FILE]"
     );
     ExitCode::from(2)

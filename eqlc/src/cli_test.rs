@@ -32,13 +32,13 @@ pub fn cmd_test(args: &[String]) -> ExitCode {
     let checked = match eqlc::build::load_and_check_with(&paths, schema.as_ref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("eqlc test: {e}");
+            errln!("eqlc test: {e}");
             return ExitCode::from(2);
         }
     };
     let mut failed = checked.invalid.len();
     for e in &checked.invalid {
-        println!("{e}");
+        outln!("{e}");
     }
     let (mut passed, mut tests, mut untested) = (0usize, 0usize, 0usize);
     for r in &checked.rules {
@@ -51,7 +51,7 @@ pub fn cmd_test(args: &[String]) -> ExitCode {
             Ok(q) => q,
             Err(e) => {
                 failed += 1;
-                println!("{e}");
+                outln!("{e}");
                 continue;
             }
         };
@@ -63,22 +63,22 @@ pub fn cmd_test(args: &[String]) -> ExitCode {
             match result {
                 Ok(()) => {
                     passed += 1;
-                    println!("ok    {}:{}: {}", t.source.name, t.line(), t.case.name);
+                    outln!("ok    {}:{}: {}", t.source.name, t.line(), t.case.name);
                 }
                 Err(e) => {
                     failed += 1;
-                    println!("FAIL  {}\n", e.trim_end());
+                    outln!("FAIL  {}\n", e.trim_end());
                 }
             }
         }
     }
-    println!(
+    outln!(
         "{tests} test(s) of {} rule(s): {passed} passed, {} failed; {untested} rule(s) without tests",
         checked.rules.len() - untested,
         tests - passed
     );
     if !checked.invalid.is_empty() {
-        println!(
+        outln!(
             "{} rule or exception file(s) failed to check",
             checked.invalid.len()
         );
@@ -91,6 +91,6 @@ pub fn cmd_test(args: &[String]) -> ExitCode {
 }
 
 fn usage(msg: &str) -> ExitCode {
-    eprintln!("eqlc test: {msg}\nusage: eqlc test [--schema FILE] PATH...");
+    errln!("eqlc test: {msg}\nusage: eqlc test [--schema FILE] PATH...");
     ExitCode::from(2)
 }

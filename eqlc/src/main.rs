@@ -8,7 +8,8 @@
 //! eqlc test [--schema FILE] PATH...                            run the rules' [[test]] tables
 //! ```
 //!
-//! Exit status: 0 all rules check, 1 some rule failed, 2 usage error.
+//! Exit status: 0 all rules check, 1 some rule failed, 2 usage error. Output to a closed
+//! pipe (`eqlc expand rules/ | head`) ends the process quietly, with status 0.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,8 +19,36 @@ use eqlc::schema::Schema;
 use eqlc::source::Source;
 use eqlc::{Options, RuleOutcome};
 
+/// `print!` to stdout through [`emit`]: a closed pipe ends the process quietly.
+macro_rules! out {
+    ($($t:tt)*) => { $crate::emit(&mut std::io::stdout().lock(), format_args!($($t)*)) };
+}
+/// `println!` through [`emit`].
+macro_rules! outln {
+    () => { out!("\n") };
+    ($($t:tt)*) => { out!("{}\n", format_args!($($t)*)) };
+}
+/// `eprintln!` through [`emit`].
+macro_rules! errln {
+    ($($t:tt)*) => { $crate::emit(&mut std::io::stderr().lock(), format_args!("{}\n", format_args!($($t)*))) };
+}
+
 mod cli_build;
 mod cli_test;
+
+/// Write `args`; when the reader has gone (a closed pipe), end the process quietly with
+/// status 0, as the output was not wanted any more; on other write errors, with status 2.
+fn emit(w: &mut dyn std::io::Write, args: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if let Err(e) = w.write_fmt(args).and_then(|()| w.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        // best effort: stderr may be the stream that failed
+        let _ = writeln!(std::io::stderr(), "eqlc: cannot write output: {e}");
+        std::process::exit(2);
+    }
+}
 
 const USAGE: &str = "\
 usage: eqlc <command> [options]
@@ -48,7 +77,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // `eqlc <command> --help` as well as `eqlc help`
     if args.len() > 1 && args[1..].iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
+        outln!("{USAGE}");
         return ExitCode::SUCCESS;
     }
     match args.first().map(String::as_str) {
@@ -57,7 +86,7 @@ fn main() -> ExitCode {
         Some("build") => cli_build::cmd_build(&args[1..]),
         Some("test") => cli_test::cmd_test(&args[1..]),
         Some("help" | "-h" | "--help") => {
-            println!("{USAGE}");
+            outln!("{USAGE}");
             ExitCode::SUCCESS
         }
         Some(other) => usage_error(&format!("unknown command `{other}`")),
@@ -66,7 +95,7 @@ fn main() -> ExitCode {
 }
 
 fn usage_error(msg: &str) -> ExitCode {
-    eprintln!("eqlc: {msg}\n\n{USAGE}");
+    errln!("eqlc: {msg}\n\n{USAGE}");
     ExitCode::from(2)
 }
 
@@ -137,7 +166,7 @@ fn print_warnings(query: &str, source: &Source, opts: &Options) {
     if let Ok(ast) = eqlc::parse(query) {
         let (_, diags) = eqlc::check::check_with_warnings(&ast, opts);
         if !diags.is_empty() {
-            println!("{}", diags.render(source));
+            outln!("{}", diags.render(source));
         }
     }
 }
@@ -167,7 +196,7 @@ fn cmd_check(args: &[String]) -> ExitCode {
             }
             Err(d) => {
                 failed += 1;
-                println!("{}", d.render(&Source::inline(name, q.as_str())));
+                outln!("{}", d.render(&Source::inline(name, q.as_str())));
             }
         }
     }
@@ -177,7 +206,7 @@ fn cmd_check(args: &[String]) -> ExitCode {
             Ok(t) => t,
             Err(e) => {
                 failed += 1;
-                println!("{name}: error: cannot read: {e}\n");
+                outln!("{name}: error: cannot read: {e}\n");
                 continue;
             }
         };
@@ -188,17 +217,17 @@ fn cmd_check(args: &[String]) -> ExitCode {
                     print_warnings(&rule.query, &rule.source(name.as_str(), &text), &a.opts);
                 }
             }
-            RuleOutcome::Skipped(reason) => println!("{name}: skipped: {reason}"),
+            RuleOutcome::Skipped(reason) => outln!("{name}: skipped: {reason}"),
             RuleOutcome::Failed {
                 source,
                 diagnostics,
             } => {
                 failed += 1;
-                println!("{}", diagnostics.render(&source));
+                outln!("{}", diagnostics.render(&source));
             }
         }
     }
-    println!("checked {} rules: {ok} ok, {failed} failed", ok + failed);
+    outln!("checked {} rules: {ok} ok, {failed} failed", ok + failed);
     if failed > 0 {
         ExitCode::from(1)
     } else {

@@ -79,3 +79,38 @@ fn usage_errors_exit_2() {
     assert_eq!(eqlc(&["check", "/nonexistent/eqlc/path"]).0, 2);
     assert_eq!(eqlc(&["help"]).0, 0);
 }
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    // `eqlc expand rules/ | head -c 10`: the reader goes away after a few bytes
+    use std::io::Read;
+    use std::process::Stdio;
+    // 20 copies of the bundled rule: far more output than a pipe buffers
+    let seed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../rules/linux/execution_potential_reverse_shell_via_suspicious_child_process.toml");
+    let text = std::fs::read_to_string(seed).expect("bundled rule");
+    let rules = temp_dir("pipe");
+    for i in 0..20 {
+        let copy = text.replace("rule_id = \"", &format!("rule_id = \"copy-{i}-"));
+        std::fs::write(rules.join(format!("r{i}.toml")), copy).expect("write rule");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_eqlc"))
+        .arg("expand")
+        .arg(&rules)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("eqlc runs");
+    let mut first = [0u8; 10];
+    child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_exact(&mut first)
+        .expect("some output");
+    // the pipe's read end is dropped here
+    let out = child.wait_with_output().expect("eqlc ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
