@@ -202,33 +202,42 @@ fn reject_duplicate_ids(loaded: &mut LoadedRules) {
                 true
             }
             Some(earlier) => {
-                let id = &r.info.rule_id;
-                let d = |span| {
-                    crate::diag::Diagnostic::error(
-                        span,
-                        format!("rule_id `{id}` is already used by {earlier}"),
-                    )
-                    .with_help(
-                        "every rule needs its own `rule_id`; remove one copy or give it a new id",
-                    )
-                };
-                // point at the id in the file when it can be found there
-                let at = r.file.as_ref().and_then(|f| {
-                    let k = f.text.find("rule_id")?;
-                    let v = k + f.text[k..].find(id.as_str())?;
-                    Some((f.text.clone(), v..v + id.len()))
-                });
-                errors.push(match at {
-                    Some((text, span)) => {
-                        d(span).render(&Source::inline(r.info.origin.clone(), text))
-                    }
-                    None => d(0..0).render(&Source::inline(r.info.origin.clone(), String::new())),
-                });
+                let text = r.file.as_ref().map(|f| f.text.as_str());
+                errors.push(duplicate_id_error(
+                    &r.info.rule_id,
+                    earlier,
+                    &r.info.origin,
+                    text,
+                ));
                 false
             }
         }
     });
     loaded.errors.extend(errors);
+}
+
+/// The error for a rule (in file `origin`, whose text is `file_text`) whose `rule_id` an
+/// earlier rule (in `earlier`) already has: rendered at the id in the file when it can be
+/// found there.
+pub fn duplicate_id_error(
+    id: &str,
+    earlier: &str,
+    origin: &str,
+    file_text: Option<&str>,
+) -> String {
+    let d = |span| {
+        crate::diag::Diagnostic::error(span, format!("rule_id `{id}` is already used by {earlier}"))
+            .with_help("every rule needs its own `rule_id`; remove one copy or give it a new id")
+    };
+    let at = file_text.and_then(|t| {
+        let k = t.find("rule_id")?;
+        let v = k + t[k..].find(id)?;
+        Some((t.to_string(), v..v + id.len()))
+    });
+    match at {
+        Some((text, span)) => d(span).render(&Source::inline(origin, text)),
+        None => d(0..0).render(&Source::inline(origin, String::new())),
+    }
 }
 
 /// Read the exception lists of file `name`; expired items become notes, errors go to

@@ -200,6 +200,7 @@ fn cmd_check(args: &[String]) -> ExitCode {
             }
         }
     }
+    let mut ids: std::collections::HashMap<String, String> = Default::default();
     for f in &files {
         let name = f.display().to_string();
         let text = match std::fs::read_to_string(f) {
@@ -212,6 +213,23 @@ fn cmd_check(args: &[String]) -> ExitCode {
         };
         match eqlc::compile_rule_file(&name, &text, &a.opts) {
             RuleOutcome::Compiled { rule, .. } => {
+                // one rule per `rule_id`, as `eqlc build` (and Kibana) require
+                if !rule.rule_id.is_empty() {
+                    if let Some(earlier) = ids.get(&rule.rule_id) {
+                        failed += 1;
+                        outln!(
+                            "{}",
+                            eqlc::compile::duplicate_id_error(
+                                &rule.rule_id,
+                                earlier,
+                                &name,
+                                Some(&text)
+                            )
+                        );
+                        continue;
+                    }
+                    ids.insert(rule.rule_id.clone(), name.clone());
+                }
                 ok += 1;
                 if a.opts.schema.is_some() {
                     print_warnings(&rule.query, &rule.source(name.as_str(), &text), &a.opts);

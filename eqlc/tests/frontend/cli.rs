@@ -114,3 +114,27 @@ fn a_closed_output_pipe_ends_quietly() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn check_rejects_a_second_rule_with_the_same_id_as_build_does() {
+    let d = temp_dir("dup");
+    let rule = |name: &str| {
+        format!(
+            "[rule]\nname = \"{name}\"\nrule_id = \"same-id\"\nlanguage = \"eql\"\nquery = 'process where true'\n"
+        )
+    };
+    std::fs::write(d.join("a.toml"), rule("first")).unwrap();
+    std::fs::write(d.join("b.toml"), rule("second")).unwrap();
+    let (code, out) = eqlc(&["check", d.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    // line 3, column 12 of b.toml is the id's first character
+    assert!(
+        out.contains("b.toml:3:12: error: rule_id `same-id` is already used by"),
+        "{out}"
+    );
+    assert!(out.contains("a.toml"), "{out}");
+    assert_eq!(
+        out.trim_end().lines().last(),
+        Some("checked 2 rules: 1 ok, 1 failed")
+    );
+}
