@@ -74,6 +74,11 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
     if rules.is_empty() {
         return usage("at least one `--rules DIR` is required");
     }
+    // find out now, not after a minute of cargo, that the binary cannot be written there
+    if let Err(e) = check_out_path(&out) {
+        errln!("eqlc build: --out {}: {e}", out.display());
+        return ExitCode::from(2);
+    }
     let workspace = match workspace_root() {
         Some(w) => w,
         None => {
@@ -181,6 +186,24 @@ pub fn cmd_build(args: &[String]) -> ExitCode {
         checked.rules.len()
     );
     ExitCode::SUCCESS
+}
+
+/// Whether a file can be written at `out`: not a folder, and its folder exists or can be
+/// created (it is created here, as the build would create it).
+fn check_out_path(out: &Path) -> Result<(), String> {
+    if out.is_dir() {
+        return Err("is a folder; give the path of the binary to write".to_string());
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(parent)
+        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    if !parent.is_dir() {
+        return Err(format!("{} is not a folder", parent.display()));
+    }
+    Ok(())
 }
 
 /// Take the exclusive lock of the work folder (`work/lock`), waiting for another build

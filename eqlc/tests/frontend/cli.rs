@@ -138,3 +138,21 @@ fn check_rejects_a_second_rule_with_the_same_id_as_build_does() {
         Some("checked 2 rules: 1 ok, 1 failed")
     );
 }
+
+#[test]
+fn build_refuses_an_unwritable_out_path_before_building() {
+    let d = temp_dir("out");
+    let rules = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../rules");
+    let rules = rules.to_str().unwrap();
+    // a folder
+    let (code, out) = eqlc(&["build", "--rules", rules, "--out", d.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("is a folder"), "{out}");
+    assert!(!out.contains("checking rules"), "stopped before any work: {out}");
+    // below a file
+    std::fs::write(d.join("file"), "").unwrap();
+    let below = d.join("file").join("det");
+    let (code, out) = eqlc(&["build", "--rules", rules, "--out", below.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("cannot create"), "{out}");
+}
