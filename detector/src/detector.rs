@@ -39,6 +39,9 @@ pub struct Options {
     /// At most this many events are held for reordering; beyond, the oldest is released
     /// early.
     pub reorder_max_events: usize,
+    /// At most this many bytes of line text are held for reordering; beyond, the oldest
+    /// is released early (so the buffer stays bounded however long the lines are).
+    pub reorder_max_bytes: usize,
     /// Byte budget of the raw-line store for alert output (`--keep-bytes`).
     pub keep_bytes: usize,
     /// Output format.
@@ -64,6 +67,7 @@ impl Default for Options {
             max_line_bytes: 1 << 20,
             reorder_window_ns: 0,
             reorder_max_events: 100_000,
+            reorder_max_bytes: 256 << 20,
             keep_bytes: 64 << 20,
             format: Format::Ndjson,
             type_check: true,
@@ -236,8 +240,13 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         };
         let decoder = Decoder::new(FieldTrie::new(fields, &types));
         let keep = opts.keep_bytes.max(opts.max_line_bytes + 1);
-        let reorder = (opts.reorder_window_ns > 0)
-            .then(|| Reorder::new(opts.reorder_window_ns, opts.reorder_max_events));
+        let reorder = (opts.reorder_window_ns > 0).then(|| {
+            Reorder::new(
+                opts.reorder_window_ns,
+                opts.reorder_max_events,
+                opts.reorder_max_bytes,
+            )
+        });
         let prefilter = if opts.prefilter && reorder.is_none() {
             Prefilter::new(fields, pack.prefilter())
         } else {

@@ -1,7 +1,8 @@
 //! [`Reorder`]: a bounded buffer that releases events in timestamp order.
 //!
 //! With `--reorder-window W`, an event is held until an event at least `W` newer has
-//! been seen (or the buffer holds `max_events`, or input ends), then released in
+//! been seen (or the buffer holds `max_events`, or `max_bytes` of lines, or input ends),
+//! then released in
 //! `(timestamp, arrival)` order. An event older than the newest event already released
 //! is a *straggler*: it is counted and dropped (the pack requires ascending time, and
 //! sequence state that has moved on cannot be rewound).
@@ -39,6 +40,9 @@ fn class_of_capacity(cap: usize) -> usize {
 pub struct Reorder {
     window: i64,
     max_events: usize,
+    max_bytes: usize,
+    /// Bytes of the lines held.
+    held_bytes: usize,
     pool: Vec<Entry>,
     free: Vec<Vec<usize>>,
     heap: BinaryHeap<Reverse<(i64, u64, usize)>>,
@@ -47,11 +51,14 @@ pub struct Reorder {
 }
 
 impl Reorder {
-    /// A buffer holding events for `window_ns` of event time, at most `max_events`.
-    pub fn new(window_ns: i64, max_events: usize) -> Reorder {
+    /// A buffer holding events for `window_ns` of event time, at most `max_events` and
+    /// at most `max_bytes` of line text (beyond either, the oldest is released early).
+    pub fn new(window_ns: i64, max_events: usize, max_bytes: usize) -> Reorder {
         Reorder {
             window: window_ns.max(0),
             max_events: max_events.max(1),
+            max_bytes,
+            held_bytes: 0,
             pool: Vec::new(),
             free: (0..CLASSES).map(|_| Vec::new()).collect(),
             heap: BinaryHeap::new(),
@@ -99,6 +106,7 @@ impl Reorder {
         e.line.clear();
         e.line.push_str(text);
         e.ts = ts;
+        self.held_bytes += text.len();
         self.heap.push(Reverse((ts, self.arrival, idx)));
         self.arrival += 1;
         self.newest = Some(self.newest.map_or(ts, |n| n.max(ts)));
@@ -110,11 +118,13 @@ impl Reorder {
         let &Reverse((ts, _, idx)) = self.heap.peek()?;
         let due = all
             || self.heap.len() > self.max_events
+            || self.held_bytes > self.max_bytes
             || self
                 .newest
                 .is_some_and(|n| ts <= n.saturating_sub(self.window));
         if due {
             self.heap.pop();
+            self.held_bytes -= self.pool[idx].line.len();
             Some(idx)
         } else {
             None
@@ -141,5 +151,46 @@ impl Reorder {
     /// Whether no event is held.
     pub fn is_empty(&self) -> bool {
         self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{FieldTrie, FieldType};
+
+    fn line(ms: i64, pad: usize) -> String {
+        format!(r#"{{"@timestamp":{ms},"p":"{}"}}"#, "x".repeat(pad))
+    }
+
+    #[test]
+    fn holds_by_window_then_by_count_then_by_bytes() {
+        let mut dec = Decoder::new(FieldTrie::new(&[], &|_| FieldType::Any));
+        let mut slots = SlotBuf::new(0);
+        let mut held = |r: &mut Reorder, lines: &[String]| {
+            for l in lines {
+                r.insert(l.as_bytes(), &mut dec, &mut slots, None).unwrap();
+            }
+            let mut out = Vec::new();
+            while let Some(i) = r.pop_due(false) {
+                out.push(r.get(i).1 / 1_000_000);
+                r.free(i);
+            }
+            (out, r.len())
+        };
+        // a one-hour window, room for everything: nothing is due yet, out of order in
+        let lines = [line(3, 10), line(1, 10), line(2, 10)];
+        let mut r = Reorder::new(3_600_000_000_000, 100, 1 << 20);
+        assert_eq!(held(&mut r, &lines), (vec![], 3));
+        // at most two events: the oldest goes early, in time order
+        let mut r = Reorder::new(3_600_000_000_000, 2, 1 << 20);
+        assert_eq!(held(&mut r, &lines), (vec![1], 2));
+        // at most 100 bytes of lines (each is 33 bytes here): the oldest goes until the
+        // rest fit
+        assert_eq!(lines[0].len(), 33);
+        let mut r = Reorder::new(3_600_000_000_000, 100, 70);
+        assert_eq!(held(&mut r, &lines), (vec![1], 2));
+        let mut r = Reorder::new(3_600_000_000_000, 100, 40);
+        assert_eq!(held(&mut r, &lines), (vec![1, 2], 1));
     }
 }

@@ -148,7 +148,10 @@ fn build_refuses_an_unwritable_out_path_before_building() {
     let (code, out) = eqlc(&["build", "--rules", rules, "--out", d.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("is a folder"), "{out}");
-    assert!(!out.contains("checking rules"), "stopped before any work: {out}");
+    assert!(
+        !out.contains("checking rules"),
+        "stopped before any work: {out}"
+    );
     // below a file
     std::fs::write(d.join("file"), "").unwrap();
     let below = d.join("file").join("det");
