@@ -712,6 +712,20 @@ impl<'a> Parser<'a> {
             (FieldType::Boolean, v) => matches!(v, Value::Bool(_)),
             (FieldType::Ip, _) => false,
         };
+        // a `long` keeps the integer part (Elasticsearch coerces `3.5` to 3); beyond the
+        // range of a `long` the document is refused
+        let v = match (n.ty, v) {
+            (FieldType::Integer, Value::Float(x)) => match long_of(x) {
+                Some(i) => Value::Int(i),
+                None => {
+                    return Err(DecodeError::WrongType {
+                        slot: n.slots[0],
+                        expected: n.ty,
+                    })
+                }
+            },
+            _ => v,
+        };
         if !ok {
             return Err(DecodeError::WrongType {
                 slot: n.slots[0],
@@ -751,6 +765,20 @@ impl<'a> Parser<'a> {
             self.ts = Some(timestamp_of(Value::Str(text)));
         }
         if n.slots.is_empty() {
+            return Ok(());
+        }
+        if matches!(n.ty, FieldType::Integer | FieldType::Float) {
+            // a numeric field indexes the number a string holds (`"443"`, `" 3.5 "` as 3
+            // in a `long`); an empty string is `null`, as Elasticsearch coerces it
+            let Some(v) = number_of_str(n.ty, text) else {
+                return Err(DecodeError::WrongType {
+                    slot: n.slots[0],
+                    expected: n.ty,
+                });
+            };
+            for &s in &n.slots {
+                self.buf.push_value(s as usize, v);
+            }
             return Ok(());
         }
         if !type_ok_str(n.ty, text) {
@@ -1121,15 +1149,41 @@ fn block_mask_swar(blk: &[u8; 64]) -> (u64, bool) {
     (m, controls != 0)
 }
 
+/// The `long` Elasticsearch indexes for a number: its integer part, if within range.
+fn long_of(x: f64) -> Option<i64> {
+    // 2^63: every integral f64 in [-2^63, 2^63) converts to i64 exactly
+    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+    let t = x.trunc();
+    (t.is_finite() && (-TWO_63..TWO_63).contains(&t)).then_some(t as i64)
+}
+
+/// The value a numeric field (`ty` is `Integer` or `Float`) indexes for a string, as
+/// Elasticsearch coerces it: the number it holds (surrounding spaces allowed; a `long`
+/// keeps the integer part), `null` for an empty string, `None` when it holds no number
+/// (the document is refused).
+fn number_of_str(ty: FieldType, s: &str) -> Option<Value<'static>> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Some(Value::Null);
+    }
+    if ty == FieldType::Integer {
+        if let Ok(i) = t.parse::<i64>() {
+            return Some(Value::Int(i));
+        }
+    }
+    let x = t.parse::<f64>().ok().filter(|x| x.is_finite())?;
+    match ty {
+        FieldType::Integer => long_of(x).map(Value::Int),
+        _ => Some(Value::Float(x)),
+    }
+}
+
 /// Whether a string value is acceptable for a field of type `ty` (as Elasticsearch
 /// would index it).
 fn type_ok_str(ty: FieldType, s: &str) -> bool {
     match ty {
         FieldType::Any => true,
-        FieldType::Integer | FieldType::Float => {
-            let t = s.trim();
-            !t.is_empty() && t.parse::<f64>().is_ok_and(f64::is_finite)
-        }
+        FieldType::Integer | FieldType::Float => number_of_str(ty, s).is_some(),
         FieldType::Ip => eqlc_runtime::cidr::parse_ip(s).is_some(),
         FieldType::Boolean => matches!(s, "true" | "false" | ""),
     }
@@ -1516,6 +1570,48 @@ mod tests {
             assert!(
                 matches!(
                     run_typed(&["n", "ip", "b", "k"], &types, &line),
+                    Err(DecodeError::WrongType { .. })
+                ),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn numeric_fields_hold_what_elasticsearch_indexes() {
+        // `long` and `double` fields coerce (Elasticsearch's default): numbers in strings
+        // are numbers, a `long` keeps the integer part, an empty string is null, and a
+        // value beyond a `long` refuses the document
+        let types = |p: &str| match p {
+            "n" => FieldType::Integer,
+            "f" => FieldType::Float,
+            _ => FieldType::Any,
+        };
+        for (f, want) in [
+            (r#""n":3.5"#, "Int(3)"),
+            (r#""n":"3.5""#, "Int(3)"),
+            (r#""n":" 443 ""#, "Int(443)"),
+            (r#""n":-2.7"#, "Int(-2)"),
+            (r#""n":"9007199254740993""#, "Int(9007199254740993)"),
+            (r#""n":"""#, "Null"),
+            (r#""f":"2.5""#, "Float(2.5)"),
+            (r#""f":"""#, "Null"),
+            (r#""k":"3.5""#, "Str(\"3.5\")"),
+        ] {
+            let line = format!("{{{TS},{f}}}");
+            let (v, _) = run_typed(&["n", "f", "k"], &types, &line).unwrap();
+            let got: Vec<&String> = v.iter().flatten().collect();
+            assert_eq!(got, [want], "{line}");
+        }
+        for f in [
+            r#""n":9223372036854775808"#,
+            r#""n":"1e30""#,
+            r#""n":-1e19"#,
+        ] {
+            let line = format!("{{{TS},{f}}}");
+            assert!(
+                matches!(
+                    run_typed(&["n"], &types, &line),
                     Err(DecodeError::WrongType { .. })
                 ),
                 "{line}"
