@@ -966,6 +966,29 @@ fn describe(r: &Rule) -> Option<&'static str> {
     })
 }
 
+/// Whether `rest` opens a double-quoted string (`"..."` or `"""..."""`) that does not close
+/// before the end of its line (strings cannot span lines).
+fn unterminated_string(rest: &str) -> bool {
+    let line = rest.split(['\n', '\r']).next().unwrap_or("");
+    if let Some(raw) = line.strip_prefix("\"\"\"") {
+        return !raw.contains("\"\"\"");
+    }
+    let Some(body) = line.strip_prefix('"') else {
+        return false;
+    };
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return false,
+            '\\' => {
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
 /// The token found at `pos` (an identifier-like word, or one character).
 fn found_at(text: &str, pos: usize) -> (String, Span) {
     let rest = &text[pos.min(text.len())..];
@@ -996,6 +1019,11 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostics {
     };
     if let Some(m) = custom {
         return Diagnostic::error(span, format!("syntax error: {m}")).into();
+    }
+    if unterminated_string(&text[pos.min(text.len())..]) {
+        return Diagnostic::error(span, "unterminated string")
+            .with_help("a string ends with `\"` on the line it starts on; write a line break as `\\n`")
+            .into();
     }
     let mut expected: Vec<&str> = Vec::new();
     for r in &positives {

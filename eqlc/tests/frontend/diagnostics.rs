@@ -245,3 +245,12 @@ fn non_rules_are_skipped_with_a_reason() {
         }
     }
 }
+
+#[test]
+fn unterminated_strings_are_named() {
+    // a string cannot span lines (eql-semantics.md §1)
+    at("process where a == \"bash\n and b == 1", 1, 20, "unterminated string");
+    at("process where a == \"ba\\\"sh", 1, 20, "unterminated string");
+    // a closed string with an escaped quote is fine; the error is elsewhere
+    at("process where a == \"ba\\\"sh\" and", 1, 32, "expected an expression");
+}
