@@ -992,7 +992,7 @@ fn unterminated_string(rest: &str) -> bool {
 /// The token found at `pos` (an identifier-like word, or one character).
 fn found_at(text: &str, pos: usize) -> (String, Span) {
     let rest = &text[pos.min(text.len())..];
-    if rest.is_empty() {
+    if rest.trim().is_empty() {
         return ("end of query".to_string(), pos..pos);
     }
     let word: String = rest
@@ -1012,6 +1012,14 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostics {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    // at the end: point just after the last token, not at trailing blank lines (in a
+    // rule file those lead to the closing quotes)
+    let end = text.trim_end().len();
+    let pos = if pos > end && text[end..].trim().is_empty() {
+        end
+    } else {
+        pos
+    };
     let (found, span) = found_at(text, pos);
     let (positives, custom) = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => (positives.clone(), None),
@@ -1022,7 +1030,9 @@ fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Diagnostics {
     }
     if unterminated_string(&text[pos.min(text.len())..]) {
         return Diagnostic::error(span, "unterminated string")
-            .with_help("a string ends with `\"` on the line it starts on; write a line break as `\\n`")
+            .with_help(
+                "a string ends with `\"` on the line it starts on; write a line break as `\\n`",
+            )
             .into();
     }
     let mut expected: Vec<&str> = Vec::new();

@@ -20,7 +20,7 @@ fn at(text: &str, line: usize, col: usize, needle: &str) {
 
 #[test]
 fn syntax_errors() {
-    at("process where a == ", 1, 20, "expected");
+    at("process where a == ", 1, 19, "expected"); // just after `==`
     at("process where\n  a == 1 AND b == 2", 2, 10, "found `AND`");
     at("process wher a", 1, 9, "expected `where`");
     at(
@@ -249,8 +249,40 @@ fn non_rules_are_skipped_with_a_reason() {
 #[test]
 fn unterminated_strings_are_named() {
     // a string cannot span lines (eql-semantics.md §1)
-    at("process where a == \"bash\n and b == 1", 1, 20, "unterminated string");
-    at("process where a == \"ba\\\"sh", 1, 20, "unterminated string");
+    at(
+        "process where a == \"bash\n and b == 1",
+        1,
+        20,
+        "unterminated string",
+    );
+    at(
+        "process where a == \"ba\\\"sh",
+        1,
+        20,
+        "unterminated string",
+    );
     // a closed string with an escaped quote is fine; the error is elsewhere
-    at("process where a == \"ba\\\"sh\" and", 1, 32, "expected an expression");
+    at(
+        "process where a == \"ba\\\"sh\" and",
+        1,
+        32,
+        "expected an expression",
+    );
+}
+
+#[test]
+fn an_unfinished_query_is_reported_after_its_last_token() {
+    // not on the trailing blank line (in a rule file: the line of the closing quotes)
+    at(
+        "process where a == \"x\" and\n",
+        1,
+        27,
+        "found end of query",
+    );
+    at(
+        "process where a == \"x\" and  \n\n",
+        1,
+        27,
+        "found end of query",
+    );
 }
