@@ -24,7 +24,8 @@ options:
   -o, --output FILE        write alerts to FILE instead of stdout
   --max-line-bytes N       longer lines are bad lines (default 1M; K/M/G suffixes)
   --reorder-window DUR     buffer events DUR of event time and release them in
-                           timestamp order (e.g. 2s, 500ms; default 0 = off)
+                           timestamp order (units ns us ms s m h d, e.g. 2s, 500ms;
+                           default 0 = off)
   --max-pending N          pending sequence/sample partials, all rules together, split
                            evenly among the rules that keep state (default 1000000)
   --keep-bytes N           raw-line store for alert output (default 64M)
@@ -83,6 +84,7 @@ pub fn parse_duration_ns(s: &str) -> Option<i64> {
         "s" => 1_000_000_000,
         "m" => 60_000_000_000,
         "h" => 3_600_000_000_000,
+        "d" => 86_400_000_000_000,
         _ => return None,
     };
     n.checked_mul(mult)
@@ -143,7 +145,11 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
             "--reorder-window" => {
                 let v = value(flag)?;
                 a.opts.reorder_window_ns = parse_duration_ns(&v)
-                    .ok_or_else(|| format!("--reorder-window: invalid duration '{v}'"))?;
+                    .ok_or_else(|| {
+                        format!(
+                            "--reorder-window: invalid duration '{v}' (a whole number and a unit: ns, us, ms, s, m, h or d, e.g. 5s)"
+                        )
+                    })?;
             }
             "--max-pending" => {
                 let v = value(flag)?;
@@ -388,6 +394,7 @@ mod tests {
         assert_eq!(parse_duration_ns("500ms"), Some(500_000_000));
         assert_eq!(parse_duration_ns("0"), Some(0));
         assert_eq!(parse_duration_ns("2"), None);
+        assert_eq!(parse_duration_ns("1d"), Some(86_400_000_000_000));
     }
 
     #[test]
