@@ -16,6 +16,7 @@
 //! | [`schema`] | Elasticsearch mappings and `ecs-flat.json` → [`schema::Schema`] |
 //! | [`plan`] | checked queries → [`plan::PackPlan`] (slots, folded constants, classified patterns, ordered tests) |
 //! | [`interp`] | the reference evaluator over the IR (folding, differential tests) |
+//! | [`selftest`] | a rule's `[[test]]` tables → results, through the interpreter and the runtime's engines, or through a compiled pack (`eqlc test`) |
 //! | [`codegen`] | [`plan::PackPlan`] + [`rule_meta::RuleInfo`] → Rust tokens of one rule pack |
 //! | [`compile`] | the whole pipeline for packs: rule sources → tokens; rule folders |
 //! | [`macro_support`] | the bodies of the `eqlc-macros` macros |
