@@ -159,3 +159,41 @@ fn build_refuses_an_unwritable_out_path_before_building() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("cannot create"), "{out}");
 }
+
+#[test]
+fn test_runs_the_rules_self_tests() {
+    let d = temp_dir("selftest");
+    let rule = |id: &str, expect: &str| {
+        format!(
+            "[rule]\nname = \"{id}\"\nrule_id = \"{id}\"\nlanguage = \"eql\"\n\
+             query = 'process where process.name : \"bash\"'\n\n\
+             [[test]]\nname = \"case\"\nevents = '''\n\
+             {{\"@timestamp\": 1, \"event\": {{\"category\": \"process\"}}, \"process\": {{\"name\": \"BASH\"}}}}\n\
+             {{\"@timestamp\": 2, \"event\": {{\"category\": \"process\"}}, \"process\": {{\"name\": \"sh\"}}}}\n\
+             '''\nexpect = {expect}\n"
+        )
+    };
+    // `:` ignores case (eql-semantics.md §4): event 1 matches, event 2 does not
+    std::fs::write(d.join("good.toml"), rule("good", "[[1]]")).unwrap();
+    let (code, out) = eqlc(&["test", d.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("good.toml:13: case"), "{out}");
+    assert!(
+        out.contains("1 test(s) of 1 rule(s): 1 passed, 0 failed"),
+        "{out}"
+    );
+    std::fs::write(d.join("wrong.toml"), rule("wrong", "[[2]]")).unwrap();
+    let (code, out) = eqlc(&["test", d.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL  ")
+            && out.contains("wrong.toml:13: test `case`: expected [[2]], got [[1]]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 test(s) of 2 rule(s): 1 passed, 1 failed"),
+        "{out}"
+    );
+    let (code, out) = eqlc(&["test"]);
+    assert_eq!(code, 2, "{out}");
+}
