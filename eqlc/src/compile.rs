@@ -393,6 +393,45 @@ pub fn rule_source(r: &RuleFile, origin: String, source: Source) -> RuleSource {
     }
 }
 
+/// A `#[cfg(test)]` test function that runs every `[[test]]` of `rules` through the pack
+/// `opts.name` (its `new()`), with `eqlc_runtime::selftest::check`: empty when no rule has
+/// tests. `include_rules!` appends it to the pack, so `cargo test` of the crate runs the
+/// rules' self-tests through the generated code.
+pub fn self_test_tokens(rules: &[RuleSource], opts: &GenOptions) -> TokenStream {
+    let mut cases = Vec::new();
+    for r in rules {
+        for t in &r.tests {
+            let at = format!("{}:{}: test `{}`", t.source.name, t.line(), t.case.name);
+            let id = &r.info.rule_id;
+            let events = &t.case.events;
+            let expect = t.case.expect.iter().map(|a| quote::quote! { &[#(#a),*] });
+            cases.push(quote::quote! { (#at, #id, #events, &[#(#expect),*]) });
+        }
+    }
+    if cases.is_empty() {
+        return TokenStream::new();
+    }
+    let (name, rt) = (&opts.name, &opts.runtime);
+    let test = quote::format_ident!("__eqlc_self_tests_of_{}", name);
+    quote::quote! {
+        /// The rules' `[[test]]` tables, through this pack.
+        #[cfg(test)]
+        #[test]
+        #[allow(non_snake_case)]
+        fn #test() {
+            const CASES: &[(&str, &str, &str, &[&[usize]])] = &[#(#cases),*];
+            let mut failed = ::std::vec::Vec::new();
+            for (at, rule_id, events, expect) in CASES {
+                let mut pack = #name::new();
+                if let Err(e) = #rt::selftest::check(&mut pack, rule_id, events, expect) {
+                    failed.push(::std::format!("{at}: {e}"));
+                }
+            }
+            assert!(failed.is_empty(), "rule self-tests failed:\n{}", failed.join("\n"));
+        }
+    }
+}
+
 /// Compile rules into the tokens of one pack. On failure, every rule's rendered
 /// diagnostics.
 pub fn compile_pack(rules: &[RuleSource], opts: &GenOptions) -> Result<TokenStream, Vec<String>> {

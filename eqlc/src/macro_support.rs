@@ -310,7 +310,10 @@ fn include_inner(input: &Input) -> syn::Result<TokenStream> {
         return Ok(quote! { #tracked #f });
     }
     Ok(match compile::compile_pack(&loaded.rules, &opts) {
-        Ok(t) => quote! { #tracked #t },
+        Ok(t) => {
+            let tests = compile::self_test_tokens(&loaded.rules, &opts);
+            quote! { #tracked #t #tests }
+        }
         Err(msgs) => {
             let f = failure(&opts, &msgs, span);
             quote! { #tracked #f }

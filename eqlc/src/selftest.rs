@@ -5,8 +5,9 @@
 //! checked IR with the reference interpreter ([`crate::interp`]) and drives the runtime's
 //! own sequence and sample engines with the results, so a test exercises the same join,
 //! `maxspan`, `until`, `runs` and missing-stage logic as a built detector. [`run_pack`]
-//! runs a test through a compiled [`RulePack`] instead (generated code): the bundled rules'
-//! `cargo test` uses both, so each test also checks that the two engines agree.
+//! (from `eqlc_runtime::selftest`) runs a test through a compiled pack instead (generated
+//! code), as the `#[test]` that `include_rules!` emits for a folder's tests does: the
+//! bundled rules' tests run both ways, so each also checks that the two engines agree.
 //!
 //! How a test is run:
 //! * events are taken in `@timestamp` order (events with equal timestamps in the order
@@ -21,8 +22,10 @@
 
 use eqlc_runtime::record::json_field_values;
 use eqlc_runtime::sample::{SampleEngine, SampleSpec};
+pub use eqlc_runtime::selftest::run_pack;
+use eqlc_runtime::selftest::{self, feed_order, numbers};
 use eqlc_runtime::sequence::{SequenceEngine, SequenceSpec, StageInput, StageSpec};
-use eqlc_runtime::{Event, EventRef, RulePack, SlotBuf, Value};
+use eqlc_runtime::{EventRef, Value};
 use serde_json::Value as Json;
 
 use crate::diag::Diagnostic;
@@ -66,58 +69,20 @@ impl RuleTest {
     /// The first bad event or expectation, rendered at its place in the rule file.
     pub fn events(&self) -> Result<Vec<Json>, String> {
         let name = &self.case.name;
-        let mut events = Vec::new();
-        let mut at = 0;
-        for line in self.case.events.split_inclusive('\n') {
-            let start = at;
-            at += line.len();
-            if line.trim().is_empty() {
-                continue;
-            }
-            let n = events.len() + 1;
-            let lead = line.len() - line.trim_start().len();
-            let here = |off: usize| start + off..start + off + 1;
-            let ev: Json = serde_json::from_str(line).map_err(|e| {
-                // serde_json counts lines and (1-based) columns within this one line
-                let col = e
-                    .column()
-                    .saturating_sub(1)
-                    .min(line.len().saturating_sub(1));
-                Diagnostic::error(
-                    here(col),
-                    format!("test `{name}`: event {n} is not valid JSON: {e}"),
+        let events = selftest::parse_events(&self.case.events).map_err(|e| {
+            Diagnostic::error(e.at..e.at + 1, format!("test `{name}`: {}", e.message))
+                .with_help(
+                    "write one JSON object per line, each with an `@timestamp` (RFC 3339 text or epoch milliseconds)",
                 )
-                .with_help("write one JSON object per line")
                 .render(&self.source)
-            })?;
-            let problem = if !ev.is_object() {
-                Some("is not a JSON object")
-            } else if ev.timestamp().is_none() {
-                Some("has no usable `@timestamp`")
-            } else {
-                None
-            };
-            if let Some(p) = problem {
-                return Err(Diagnostic::error(here(lead), format!("test `{name}`: event {n} {p}"))
-                    .with_help(
-                        "each event is an object with an `@timestamp` (RFC 3339 text or epoch milliseconds)",
-                    )
-                    .render(&self.source));
-            }
-            events.push(ev);
-        }
-        for alert in &self.case.expect {
-            if alert.is_empty() || alert.iter().any(|&i| i == 0 || i > events.len()) {
-                return Err(self.file_error(
-                    self.case.expect_span.clone(),
-                    format!(
-                        "test `{name}`: expected alert {alert:?} names no event of the {} the test has",
-                        events.len()
-                    ),
-                    "each expected alert lists the numbers (from 1) of its events",
-                ));
-            }
-        }
+        })?;
+        selftest::check_expect(&self.case.expect, events.len()).map_err(|e| {
+            self.file_error(
+                self.case.expect_span.clone(),
+                format!("test `{name}`: {e}"),
+                "each expected alert lists the numbers (from 1) of its events",
+            )
+        })?;
         Ok(events)
     }
 
@@ -126,47 +91,15 @@ impl RuleTest {
     /// # Errors
     /// Alerts missing or unexpected.
     pub fn compare(&self, got: &[Vec<usize>]) -> Result<(), String> {
-        let mut want = self.case.expect.clone();
-        let mut extra = Vec::new();
-        for g in got {
-            match want.iter().position(|w| w == g) {
-                Some(i) => {
-                    want.swap_remove(i);
-                }
-                None => extra.push(g.clone()),
-            }
-        }
-        if want.is_empty() && extra.is_empty() {
-            return Ok(());
-        }
-        let mut msg = format!(
-            "{}:{}: test `{}`: expected {:?}, got {:?}",
-            self.source.name,
-            self.line(),
-            self.case.name,
-            self.case.expect,
-            got
-        );
-        if !want.is_empty() {
-            msg.push_str(&format!("\n  missing: {want:?}"));
-        }
-        if !extra.is_empty() {
-            msg.push_str(&format!("\n  unexpected: {extra:?}"));
-        }
-        Err(msg)
+        selftest::compare(&self.case.expect, got).map_err(|e| {
+            format!(
+                "{}:{}: test `{}`: {e}",
+                self.source.name,
+                self.line(),
+                self.case.name
+            )
+        })
     }
-}
-
-/// Events in the order a test feeds them: `(index, timestamp)` by timestamp, ties in
-/// written order.
-fn feed_order(events: &[Json]) -> Vec<(usize, i64)> {
-    let mut order: Vec<(usize, i64)> = events
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (i, e.timestamp().unwrap_or(i64::MIN)))
-        .collect();
-    order.sort_by_key(|&(_, ts)| ts); // stable
-    order
 }
 
 fn values_of<'a>(ev: &'a Json, path: &str) -> Vec<Value<'a>> {
@@ -204,15 +137,6 @@ impl StageInput for Input<'_> {
     fn key_optional(&self, f: usize, k: usize) -> bool {
         self.filters[f].keys[k].optional
     }
-}
-
-/// Event numbers (from 1) of one result.
-fn numbers(events: &[Option<EventRef>]) -> Vec<usize> {
-    events
-        .iter()
-        .flatten()
-        .map(|e| e.handle as usize + 1)
-        .collect()
 }
 
 /// Run a checked query over `events` with the reference interpreter and the runtime's
@@ -299,30 +223,5 @@ pub fn run_query(q: &Query, events: &[Json]) -> Vec<Vec<usize>> {
             }
         }
     }
-    results
-}
-
-/// Run `events` through a compiled pack and collect the results of the rule with id
-/// `rule_id` (numbers from 1 of each alert's events, in stage order), the events taken in
-/// the same order as [`run_query`] takes them.
-pub fn run_pack<P: RulePack>(pack: &mut P, rule_id: &str, events: &[Json]) -> Vec<Vec<usize>> {
-    let rule = pack.rules().iter().position(|r| r.rule_id == rule_id);
-    let fields = pack.fields();
-    let mut slots = SlotBuf::new(fields.len());
-    let mut results = Vec::new();
-    let mut out = |a: eqlc_runtime::Alert<'_>| {
-        if Some(a.rule) == rule {
-            results.push(numbers(a.events));
-        }
-    };
-    for (i, ts) in feed_order(events) {
-        slots.fill_from(&events[i], fields);
-        let ev = EventRef {
-            handle: i as u64,
-            ts,
-        };
-        pack.on_event(&slots.view(""), ev, &mut out);
-    }
-    pack.flush(&mut out);
     results
 }

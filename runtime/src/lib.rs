@@ -16,6 +16,7 @@
 //!   events), bounded and allocation-free per event.
 //! * [`sample`] — the `sample` engine.
 //! * [`pipes`] — `head` / `tail` limits over results.
+//! * [`selftest`] — rule self-tests (`[[test]]` tables) through a compiled pack.
 //! * [`table`] — data-driven packs for many rules (static condition trees, gates,
 //!   value indexes, shared tests).
 //! * [`meta`] — rule metadata (name, id, severity, MITRE threat, ...).
@@ -35,6 +36,7 @@ pub mod pipes;
 pub mod record;
 pub mod regex;
 pub mod sample;
+pub mod selftest;
 pub mod sequence;
 pub mod table;
 pub mod text;
