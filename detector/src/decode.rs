@@ -121,8 +121,10 @@ impl fmt::Display for DecodeError {
             DecodeError::Syntax { at, what } => write!(f, "invalid JSON at byte {at}: {what}"),
             DecodeError::NotObject => f.write_str("not a JSON object"),
             DecodeError::TooDeep => write!(f, "nested deeper than {MAX_DEPTH}"),
-            DecodeError::MissingTimestamp => f.write_str("no @timestamp"),
-            DecodeError::BadTimestamp => f.write_str("@timestamp is not an RFC 3339 date"),
+            DecodeError::MissingTimestamp => f.write_str("no @timestamp value"),
+            DecodeError::BadTimestamp => f.write_str(
+                "@timestamp is not a date (RFC 3339 text such as 2024-05-01T12:00:00Z, or epoch milliseconds)",
+            ),
             DecodeError::WrongType { expected, .. } => {
                 write!(
                     f,
