@@ -107,8 +107,9 @@ fn invalid_rules_stop_the_build_unless_skipped() {
     let r = build(&rules, &out, &[]);
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(1), "{err}");
-    // the query is line 13 of the file; it ends at the closing quotes on line 14
-    assert!(err.contains("bad.toml:14:1: error"), "{err}");
+    // the query is line 13 of the file; the caret sits just after its last token, `==`
+    // (29 characters in)
+    assert!(err.contains("bad.toml:13:30: error"), "{err}");
     assert!(err.contains("^"), "a caret under the offending text: {err}");
     assert!(err.contains("--skip-invalid"), "a hint: {err}");
     assert!(!out.exists(), "no detector written");
