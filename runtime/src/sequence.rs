@@ -252,10 +252,11 @@ pub(crate) fn encode_value(v: Value<'_>, out: &mut Vec<u8>) {
         }
         Value::Str("true") => encode_value(Value::Bool(true), out),
         Value::Str("false") => encode_value(Value::Bool(false), out),
-        Value::Str(s) if s.len() <= 20 && canonical_int(s).is_some() => {
-            encode_value(Value::Int(canonical_int(s).unwrap_or_default()), out)
-        }
         Value::Str(s) => {
+            // at most 20 bytes: `-9223372036854775808`
+            if let Some(i) = (s.len() <= 20).then(|| canonical_int(s)).flatten() {
+                return encode_value(Value::Int(i), out);
+            }
             out.push(TAG_STR);
             out.extend_from_slice(&(s.len() as u32).to_le_bytes());
             out.extend_from_slice(s.as_bytes());
