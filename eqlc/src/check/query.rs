@@ -211,16 +211,21 @@ impl Checker<'_> {
         let mut stages = Vec::new();
         for st in &s.stages {
             if st.missing {
-                self.err(Diagnostic::error(
-                    st.span.start..st.span.start + 2,
-                    "`sample` does not support missing-event stages `![...]`",
-                ));
+                self.err(
+                    Diagnostic::error(
+                        st.span.start..st.span.start + 2,
+                        "`sample` does not support missing-event stages `![...]`",
+                    )
+                    .with_help("a sample takes one event for each of its `[...]` filters"),
+                );
             }
             if let Some(r) = &st.runs {
-                self.err(Diagnostic::error(
-                    r.span.clone(),
-                    "`sample` does not support `with runs`",
-                ));
+                self.err(
+                    Diagnostic::error(r.span.clone(), "`sample` does not support `with runs`")
+                        .with_help(
+                        "a sample takes one event per filter: write the filter again to want two",
+                    ),
+                );
             }
             stages.push(self.stage_from(&st.query, &outer, &st.by, false, None, st.span.clone()));
         }

@@ -286,3 +286,13 @@ fn an_unfinished_query_is_reported_after_its_last_token() {
         "found end of query",
     );
 }
+
+#[test]
+fn sample_stages_refuse_runs_and_missing_events_with_a_hint() {
+    let q = "sample by host.id [process where true] with runs=2 [network where true]";
+    at(q, 1, 50, "`sample` does not support `with runs`");
+    let d = eqlc::compile_query(q, &Options::default()).unwrap_err();
+    assert!(d.0[0].help.iter().any(|h| h.contains("one event per filter")), "{d}");
+    let q = "sample by host.id [process where true] ![network where true]";
+    at(q, 1, 40, "does not support missing-event stages");
+}
