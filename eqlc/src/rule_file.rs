@@ -381,8 +381,13 @@ fn query_map(text: &str, span: Range<usize>, value: &str) -> (OffsetMap, bool) {
     };
     if token.starts_with("'''") {
         let start = skip_first_newline(text, span.start + 3);
-        let exact = text.get(start..start + value.len()) == Some(value);
-        return (OffsetMap::shifted(start), exact);
+        if text.get(start..start + value.len()) == Some(value) {
+            return (OffsetMap::shifted(start), true);
+        }
+        return match literal_points(text, start, value) {
+            Some(points) => (OffsetMap::from_points(points), true),
+            None => (OffsetMap::shifted(start), false),
+        };
     }
     if token.starts_with('\'') {
         return (OffsetMap::shifted(span.start + 1), true);
@@ -402,6 +407,27 @@ fn query_map(text: &str, span: Range<usize>, value: &str) -> (OffsetMap, bool) {
     }
 }
 
+/// The offset map of a multi-line literal string whose value is `text[start..]` except
+/// that TOML turned its `\r\n` line endings into `\n` (a file with Windows line endings):
+/// a breakpoint at every such newline. `None` when the value is not the text that way.
+fn literal_points(text: &str, start: usize, value: &str) -> Option<Vec<(usize, usize)>> {
+    let (f, v) = (text.as_bytes(), value.as_bytes());
+    let (mut i, mut j) = (start, 0);
+    let mut points = vec![(0, start)];
+    while j < v.len() {
+        if f.get(i) == Some(&v[j]) {
+            i += 1;
+        } else if v[j] == b'\n' && f.get(i..i + 2) == Some(b"\r\n") {
+            points.push((j, i + 1));
+            i += 2;
+        } else {
+            return None;
+        }
+        j += 1;
+    }
+    Some(points)
+}
+
 /// Decode a TOML basic string body `text[start..end]`, recording `(decoded, raw)` offset
 /// pairs at the start and after every escape.
 fn decode_basic(
@@ -416,6 +442,13 @@ fn decode_basic(
     let mut it = body.char_indices().peekable();
     while let Some((_, c)) = it.next() {
         if c != '\\' {
+            if multi && c == '\r' && it.peek().is_some_and(|&(_, n)| n == '\n') {
+                // TOML reads a `\r\n` line ending in a multi-line string as `\n`
+                let (j, _) = it.next()?;
+                points.push((out.len(), start + j));
+                out.push('\n');
+                continue;
+            }
             out.push(c);
             continue;
         }

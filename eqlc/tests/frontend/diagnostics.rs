@@ -292,7 +292,36 @@ fn sample_stages_refuse_runs_and_missing_events_with_a_hint() {
     let q = "sample by host.id [process where true] with runs=2 [network where true]";
     at(q, 1, 50, "`sample` does not support `with runs`");
     let d = eqlc::compile_query(q, &Options::default()).unwrap_err();
-    assert!(d.0[0].help.iter().any(|h| h.contains("one event per filter")), "{d}");
+    assert!(
+        d.0[0]
+            .help
+            .iter()
+            .any(|h| h.contains("one event per filter")),
+        "{d}"
+    );
     let q = "sample by host.id [process where true] ![network where true]";
     at(q, 1, 40, "does not support missing-event stages");
+}
+
+#[test]
+fn windows_line_endings_keep_positions_exact() {
+    // TOML reads `\r\n` inside a multi-line string as `\n`: positions must still land on
+    // the file's own line and column, in literal and basic strings alike
+    for quotes in ["'''", "\"\"\""] {
+        let file = format!(
+            "[rule]\r\nname = \"T\"\r\nlanguage = \"eql\"\r\nquery = {quotes}\r\nprocess where true and\r\n  a == 1 and\r\n    lenght(b) > 1\r\n{quotes}\r\n"
+        );
+        let RuleOutcome::Failed {
+            source,
+            diagnostics,
+        } = eqlc::compile_rule_file("w.toml", &file, &Options::default())
+        else {
+            panic!("should fail")
+        };
+        let out = diagnostics.render(&source);
+        assert!(
+            out.starts_with("w.toml:7:5: error: unknown function `lenght`"),
+            "{quotes}: {out}"
+        );
+    }
 }
