@@ -40,6 +40,21 @@ pub fn cmd_test(args: &[String]) -> ExitCode {
     for e in &checked.invalid {
         outln!("{e}");
     }
+    // tests in a file that is not an EQL rule cannot run: say so, rather than pass
+    for (path, reason) in &checked.skipped {
+        let has_tests = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .is_some_and(|t| t.contains_key("test"));
+        if has_tests {
+            failed += 1;
+            outln!(
+                "{}: error: has [[test]] tables but is not an EQL rule ({reason}); its tests cannot run
+",
+                path.display()
+            );
+        }
+    }
     let (mut passed, mut tests, mut untested) = (0usize, 0usize, 0usize);
     for r in &checked.rules {
         if r.tests.is_empty() {

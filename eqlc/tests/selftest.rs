@@ -152,7 +152,10 @@ fn bad_tests_are_errors_at_their_place_in_the_file() {
         .events()
         .unwrap_err();
     assert!(e.contains("t.toml:12:10: error"), "{e}");
-    assert!(e.contains("names no event of the 1 the test has"), "{e}");
+    assert!(
+        e.contains("names event 2, but the test has events 1 to 1"),
+        "{e}"
+    );
 
     // unknown keys in a test table are errors (a misspelt `expect` must not pass silently)
     let typo = "[[test]]\nevents = '''\n{\"@timestamp\": 1}\n'''\nexpect = []\nexpects = [[1]]\n";

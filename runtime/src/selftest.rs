@@ -39,7 +39,8 @@ pub fn parse_events(text: &str) -> Result<Vec<Json>, EventsError> {
         }
         let n = events.len() + 1;
         let lead = line.len() - line.trim_start().len();
-        let ev: Json = serde_json::from_str(line).map_err(|e| EventsError {
+        // without the line break, so that an event cut short is reported at its end
+        let ev: Json = serde_json::from_str(line.trim_end()).map_err(|e| EventsError {
             // serde_json counts (1-based) columns within this one line
             at: at
                 + e.column()
@@ -142,17 +143,25 @@ pub fn compare(expect: &[Vec<usize>], got: &[Vec<usize>]) -> Result<(), String> 
 /// Check that every expected alert names events of the test (numbers 1 to `n_events`).
 ///
 /// # Errors
-/// The first expected alert that is empty or names a number out of range.
+/// The first expected alert that is empty, names a number out of range, or names one
+/// event twice (an event fills one place of an alert).
 pub fn check_expect(expect: &[Vec<usize>], n_events: usize) -> Result<(), String> {
-    match expect
-        .iter()
-        .find(|a| a.is_empty() || a.iter().any(|&i| i == 0 || i > n_events))
-    {
-        Some(a) => Err(format!(
-            "expected alert {a:?} names no event of the {n_events} the test has"
-        )),
-        None => Ok(()),
+    for a in expect {
+        if a.is_empty() {
+            return Err("an expected alert lists no event".to_string());
+        }
+        if let Some(i) = a.iter().find(|&&i| i == 0 || i > n_events) {
+            return Err(format!(
+                "expected alert {a:?} names event {i}, but the test has events 1 to {n_events}"
+            ));
+        }
+        if let Some((_, i)) = a.iter().enumerate().find(|(k, i)| a[..*k].contains(i)) {
+            return Err(format!(
+                "expected alert {a:?} names event {i} twice: one event takes one place in an alert"
+            ));
+        }
     }
+    Ok(())
 }
 
 /// One self-test through a compiled pack: parse `events`, run them through `pack`, and
@@ -181,6 +190,10 @@ mod tests {
         let text = "{\"@timestamp\": 5}\n\n  {\"@timestamp\": \"1970-01-01T00:00:00.001Z\"}\n";
         let ev = parse_events(text).unwrap();
         assert_eq!(feed_order(&ev), vec![(1, 1_000_000), (0, 5_000_000)]);
+        // an event cut short is reported at its end, not on the next line
+        let e = parse_events("{\"@timestamp\": 1}\n{\"a\": 1\n").unwrap_err();
+        assert_eq!(e.at, 18 + 6); // under its last character
+        assert!(e.message.contains("EOF while parsing"), "{e:?}");
         let e = parse_events("{\"@timestamp\": 1}\n{\"a\": x}\n").unwrap_err();
         assert_eq!(e.at, 18 + 6);
         assert!(e.message.starts_with("event 2 is not valid JSON"), "{e:?}");
@@ -191,6 +204,23 @@ mod tests {
         );
         let e = parse_events("{\"a\": 1}").unwrap_err();
         assert_eq!(e.message, "event 1 has no usable `@timestamp`");
+    }
+
+    #[test]
+    fn expectations_name_distinct_events_of_the_test() {
+        assert!(check_expect(&[vec![1, 2], vec![2]], 2).is_ok());
+        assert!(check_expect(&[vec![]], 2)
+            .unwrap_err()
+            .contains("lists no event"));
+        assert!(check_expect(&[vec![3]], 2)
+            .unwrap_err()
+            .contains("names event 3, but the test has events 1 to 2"));
+        assert!(check_expect(&[vec![0]], 2)
+            .unwrap_err()
+            .contains("names event 0"));
+        assert!(check_expect(&[vec![1, 1]], 2)
+            .unwrap_err()
+            .contains("names event 1 twice"));
     }
 
     #[test]

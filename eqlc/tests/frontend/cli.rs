@@ -196,4 +196,17 @@ fn test_runs_the_rules_self_tests() {
     );
     let (code, out) = eqlc(&["test"]);
     assert_eq!(code, 2, "{out}");
+    // tests in a file that is not an EQL rule cannot pass silently
+    let other = temp_dir("selftest-kql");
+    std::fs::write(
+        other.join("kql.toml"),
+        "[rule]\nname = \"k\"\nlanguage = \"kuery\"\nquery = 'a : 1'\n\n[[test]]\nevents = '''\n{\"@timestamp\": 1}\n'''\nexpect = [[1]]\n",
+    )
+    .unwrap();
+    let (code, out) = eqlc(&["test", other.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("kql.toml: error: has [[test]] tables but is not an EQL rule"),
+        "{out}"
+    );
 }
