@@ -26,7 +26,9 @@ pub fn rule(input: TokenStream) -> TokenStream {
 }
 
 /// Compile the EQL rules of a TOML file or folder (searched recursively), relative to
-/// the calling crate's `Cargo.toml`, into one rule pack type.
+/// the calling crate's `Cargo.toml`, into one rule pack type. Exception lists in the folder
+/// are compiled into the rules they name, and the rules' `[[test]]` tables become one
+/// `#[cfg(test)]` test function that runs them through the pack (`cargo test`).
 ///
 /// ```ignore
 /// eqlc_sdk::include_rules! {
