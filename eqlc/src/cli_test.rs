@@ -49,8 +49,7 @@ pub fn cmd_test(args: &[String]) -> ExitCode {
         if has_tests {
             failed += 1;
             outln!(
-                "{}: error: has [[test]] tables but is not an EQL rule ({reason}); its tests cannot run
-",
+                "{}: error: has [[test]] tables but is not an EQL rule ({reason}); its tests cannot run\n",
                 path.display()
             );
         }
