@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Exit status: 0 all rules check, 1 some rule failed, 2 usage error. Output to a closed
-//! pipe (`eqlc expand rules/ | head`) ends the process quietly, with status 0.
+//! pipe (`eqlc expand rules/ | head`) ends the process quietly, with status 0; a closed
+//! stderr is ignored (messages there are best effort).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,9 +29,13 @@ macro_rules! outln {
     () => { out!("\n") };
     ($($t:tt)*) => { out!("{}\n", format_args!($($t)*)) };
 }
-/// `eprintln!` through [`emit`].
+/// `eprintln!` that ignores write errors: diagnostics and progress are best effort, and a
+/// closed stderr must not stop a build (nor end it with a success status).
 macro_rules! errln {
-    ($($t:tt)*) => { $crate::emit(&mut std::io::stderr().lock(), format_args!("{}\n", format_args!($($t)*))) };
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($t)*);
+    }};
 }
 
 mod cli_build;
