@@ -316,6 +316,13 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
     if !args.quiet {
         let mut err = io::stderr().lock();
         let _ = err.write_all(summary(prog, &stats, det.pack().rules(), elapsed).as_bytes());
+        if stats.stragglers > 0 && args.opts.reorder_window_ns == 0 {
+            let _ = writeln!(
+                err,
+                "{prog}: note: {} event(s) came after newer ones and were dropped; for input not in time order (several files, merged sources) give --reorder-window DUR",
+                stats.stragglers
+            );
+        }
     }
     if signal != 0 {
         return ExitCode::from((128 + signal).min(255) as u8);

@@ -389,3 +389,29 @@ fn flood_of_unique_entities_stays_under_the_memory_cap() {
         start.elapsed()
     );
 }
+
+#[test]
+fn dropped_stragglers_come_with_a_hint_unless_a_window_was_given() {
+    let path = tmp("out_of_order.ndjson");
+    std::fs::write(
+        &path,
+        "{\"@timestamp\":\"2024-05-01T00:00:02Z\",\"event\":{\"category\":\"process\"}}\n\
+         {\"@timestamp\":\"2024-05-01T00:00:01Z\",\"event\":{\"category\":\"process\"}}\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(BIN).args(extra).arg(&path).output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = run(&[]);
+    assert!(err.contains("stragglers dropped: 1"), "{err}");
+    assert!(
+        err.contains("note: 1 event(s) came after newer ones and were dropped")
+            && err.contains("--reorder-window"),
+        "{err}"
+    );
+    let err = run(&["--reorder-window", "5s"]);
+    assert!(err.contains("stragglers dropped: 0"), "{err}");
+    assert!(!err.contains("note:"), "{err}");
+}
