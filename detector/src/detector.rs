@@ -56,8 +56,9 @@ pub struct Options {
     /// Name used as prefix of diagnostics.
     pub prog: &'static str,
     /// Skip lines no rule can match without decoding them ([`crate::prefilter`]), when
-    /// the pack states what its filters require and no reorder window is set. Such lines
-    /// are not checked for bad JSON or wrong types beyond what the prefilter reads.
+    /// the pack states what its filters require (with a reorder window they are held as
+    /// their time only). Such lines are not checked for bad JSON or wrong types beyond
+    /// what the prefilter reads.
     pub prefilter: bool,
 }
 
@@ -247,7 +248,7 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
                 opts.reorder_max_bytes,
             )
         });
-        let prefilter = if opts.prefilter && reorder.is_none() {
+        let prefilter = if opts.prefilter {
             Prefilter::new(fields, pack.prefilter())
         } else {
             None
@@ -393,6 +394,14 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
             };
             if let Verdict::Skip(ts) = pf.check(text) {
                 // no rule can match: only ordering and the handle count, as for any event
+                if let Some(r) = &mut self.reorder {
+                    if r.insert_skip(ts, self.last_ts) {
+                        self.release(false);
+                    } else {
+                        self.straggler(ts);
+                    }
+                    return;
+                }
                 if self.last_ts.is_some_and(|l| ts < l) {
                     self.straggler(ts);
                     return;
@@ -403,12 +412,14 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
                 self.stats.skipped += 1;
                 return;
             }
-            // checked above: decode as text
-            match self.decoder.decode(text, &mut self.slots) {
-                Err(e) => self.bad(e),
-                Ok(ts) => self.accept(text, ts),
+            if self.reorder.is_none() {
+                // checked above: decode as text
+                match self.decoder.decode(text, &mut self.slots) {
+                    Err(e) => self.bad(e),
+                    Ok(ts) => self.accept(text, ts),
+                }
+                return;
             }
-            return;
         }
         match &mut self.reorder {
             None => match self.decoder.decode_bytes(raw, &mut self.slots) {
@@ -442,8 +453,15 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         let Some(r) = &mut self.reorder else {
             return;
         };
-        while let Some(idx) = r.pop_due(all) {
-            let (line, ts) = r.get(idx);
+        while let Some((idx, ts)) = r.pop_due(all) {
+            if idx == Reorder::SKIP {
+                self.last_ts = Some(ts);
+                self.sink.store.skip();
+                self.stats.events += 1;
+                self.stats.skipped += 1;
+                continue;
+            }
+            let (line, _) = r.get(idx);
             // decoded successfully when inserted: the same text decodes the same way
             if self.decoder.decode(line, &mut self.slots).is_ok() {
                 self.last_ts = Some(ts);

@@ -113,8 +113,26 @@ impl Reorder {
         Ok(())
     }
 
-    /// The next entry due for release (every held entry with `all`).
-    pub fn pop_due(&mut self, all: bool) -> Option<usize> {
+    /// Hold a line the prefilter has ruled out, as its time only ([`Reorder::SKIP`] on
+    /// release): it takes its place in the order like any other line (so the events around
+    /// it are released, and judged stragglers, exactly as if it had been decoded), but is
+    /// neither copied nor decoded. `false`: not held, a straggler (older than `released`).
+    pub fn insert_skip(&mut self, ts: i64, released: Option<i64>) -> bool {
+        if released.is_some_and(|r| ts < r) {
+            return false;
+        }
+        self.heap.push(Reverse((ts, self.arrival, Self::SKIP)));
+        self.arrival += 1;
+        self.newest = Some(self.newest.map_or(ts, |n| n.max(ts)));
+        true
+    }
+
+    /// The entry index [`Reorder::pop_due`] gives for a line held by
+    /// [`Reorder::insert_skip`] (it has no line to [`Reorder::get`] or [`Reorder::free`]).
+    pub const SKIP: usize = usize::MAX;
+
+    /// The next entry due for release (every held entry with `all`), with its time.
+    pub fn pop_due(&mut self, all: bool) -> Option<(usize, i64)> {
         let &Reverse((ts, _, idx)) = self.heap.peek()?;
         let due = all
             || self.heap.len() > self.max_events
@@ -124,8 +142,10 @@ impl Reorder {
                 .is_some_and(|n| ts <= n.saturating_sub(self.window));
         if due {
             self.heap.pop();
-            self.held_bytes -= self.pool[idx].line.len();
-            Some(idx)
+            if idx != Self::SKIP {
+                self.held_bytes -= self.pool[idx].line.len();
+            }
+            Some((idx, ts))
         } else {
             None
         }
@@ -164,6 +184,29 @@ mod tests {
     }
 
     #[test]
+    fn skipped_lines_hold_their_place_by_time() {
+        let mut dec = Decoder::new(FieldTrie::new(&[], &|_| FieldType::Any));
+        let mut slots = SlotBuf::new(0);
+        let mut r = Reorder::new(3_600_000_000_000, 100, 1 << 20);
+        r.insert(line(3, 1).as_bytes(), &mut dec, &mut slots, None)
+            .unwrap();
+        assert!(r.insert_skip(1_000_000, None));
+        r.insert(line(2, 1).as_bytes(), &mut dec, &mut slots, None)
+            .unwrap();
+        let mut out = Vec::new();
+        while let Some((i, ts)) = r.pop_due(true) {
+            out.push((i == Reorder::SKIP, ts / 1_000_000));
+            if i != Reorder::SKIP {
+                r.free(i);
+            }
+        }
+        assert_eq!(out, [(true, 1), (false, 2), (false, 3)]);
+        // older than what was released: a straggler, not held
+        assert!(!r.insert_skip(1_000_000, Some(3_000_000)));
+        assert!(r.is_empty());
+    }
+
+    #[test]
     fn holds_by_window_then_by_count_then_by_bytes() {
         let mut dec = Decoder::new(FieldTrie::new(&[], &|_| FieldType::Any));
         let mut slots = SlotBuf::new(0);
@@ -172,8 +215,9 @@ mod tests {
                 r.insert(l.as_bytes(), &mut dec, &mut slots, None).unwrap();
             }
             let mut out = Vec::new();
-            while let Some(i) = r.pop_due(false) {
-                out.push(r.get(i).1 / 1_000_000);
+            while let Some((i, ts)) = r.pop_due(false) {
+                assert_eq!(r.get(i).1, ts);
+                out.push(ts / 1_000_000);
                 r.free(i);
             }
             (out, r.len())
