@@ -167,6 +167,14 @@ impl Node {
         }
     }
 
+    /// The error for a value this node's field type refuses.
+    fn wrong_type(&self) -> DecodeError {
+        DecodeError::WrongType {
+            slot: self.slots[0],
+            expected: self.ty,
+        }
+    }
+
     /// Fill `keys` and `table` from `children`.
     fn build_table(&mut self) {
         self.keys = self.children.iter().map(|(s, _)| SegKey::of(s)).collect();
@@ -706,42 +714,20 @@ impl<'a> Parser<'a> {
         if n.slots.is_empty() {
             return Ok(());
         }
-        let ok = match (n.ty, v) {
-            (_, Value::Null) | (FieldType::Any, _) => true,
-            (FieldType::Integer | FieldType::Float, v) => {
-                matches!(v, Value::Int(_) | Value::Float(_))
-            }
-            (FieldType::Boolean, v) => matches!(v, Value::Bool(_)),
-            (FieldType::Ip, _) => false,
+        // what the field's mapping indexes for the value (`None`: the document is refused);
+        // a `long` keeps the integer part (Elasticsearch coerces `3.5` to 3)
+        let indexed = match (n.ty, v) {
+            (_, Value::Null) | (FieldType::Any, _) => Some(v),
+            (FieldType::Integer, Value::Float(x)) => long_of(x).map(Value::Int),
+            (FieldType::Integer | FieldType::Float, Value::Int(_) | Value::Float(_))
+            | (FieldType::Boolean, Value::Bool(_)) => Some(v),
+            _ => None,
         };
-        // a `long` keeps the integer part (Elasticsearch coerces `3.5` to 3); beyond the
-        // range of a `long` the document is refused
-        let v = match (n.ty, v) {
-            (FieldType::Integer, Value::Float(x)) => match long_of(x) {
-                Some(i) => Value::Int(i),
-                None => {
-                    return Err(DecodeError::WrongType {
-                        slot: n.slots[0],
-                        expected: n.ty,
-                    })
-                }
-            },
-            _ => v,
+        let Some(v) = indexed else {
+            return Err(n.wrong_type());
         };
-        if !ok {
-            return Err(DecodeError::WrongType {
-                slot: n.slots[0],
-                expected: n.ty,
-            });
-        }
         for &s in &n.slots {
-            match v {
-                Value::Null => self.buf.push_null(s as usize),
-                Value::Bool(x) => self.buf.push_bool(s as usize, x),
-                Value::Int(x) => self.buf.push_int(s as usize, x),
-                Value::Float(x) => self.buf.push_float(s as usize, x),
-                Value::Str(x) => self.buf.push_str_copy(s as usize, x),
-            }
+            self.buf.push_value(s as usize, v);
         }
         Ok(())
     }
@@ -769,25 +755,24 @@ impl<'a> Parser<'a> {
         if n.slots.is_empty() {
             return Ok(());
         }
-        if matches!(n.ty, FieldType::Integer | FieldType::Float) {
-            // a numeric field indexes the number a string holds (`"443"`, `" 3.5 "` as 3
-            // in a `long`); an empty string is `null`, as Elasticsearch coerces it
-            let Some(v) = number_of_str(n.ty, text) else {
-                return Err(DecodeError::WrongType {
-                    slot: n.slots[0],
-                    expected: n.ty,
-                });
-            };
-            for &s in &n.slots {
-                self.buf.push_value(s as usize, v);
+        let fits = match n.ty {
+            FieldType::Any => true,
+            FieldType::Integer | FieldType::Float => {
+                // a numeric field indexes the number a string holds (`"443"`, `" 3.5 "` as
+                // 3 in a `long`); an empty string is `null`, as Elasticsearch coerces it
+                let Some(v) = number_of_str(n.ty, text) else {
+                    return Err(n.wrong_type());
+                };
+                for &s in &n.slots {
+                    self.buf.push_value(s as usize, v);
+                }
+                return Ok(());
             }
-            return Ok(());
-        }
-        if !type_ok_str(n.ty, text) {
-            return Err(DecodeError::WrongType {
-                slot: n.slots[0],
-                expected: n.ty,
-            });
+            FieldType::Ip => eqlc_runtime::cidr::parse_ip(text).is_some(),
+            FieldType::Boolean => matches!(text, "true" | "false" | ""),
+        };
+        if !fits {
+            return Err(n.wrong_type());
         }
         for &s in &n.slots {
             if escaped {
@@ -1177,17 +1162,6 @@ fn number_of_str(ty: FieldType, s: &str) -> Option<Value<'static>> {
     match ty {
         FieldType::Integer => long_of(x).map(Value::Int),
         _ => Some(Value::Float(x)),
-    }
-}
-
-/// Whether a string value is acceptable for a field of type `ty` (as Elasticsearch
-/// would index it).
-fn type_ok_str(ty: FieldType, s: &str) -> bool {
-    match ty {
-        FieldType::Any => true,
-        FieldType::Integer | FieldType::Float => number_of_str(ty, s).is_some(),
-        FieldType::Ip => eqlc_runtime::cidr::parse_ip(s).is_some(),
-        FieldType::Boolean => matches!(s, "true" | "false" | ""),
     }
 }
 
