@@ -241,6 +241,24 @@ fn call<'a>(f: Func, vals: &[Val<'a>], args: &[Expr], ci: bool) -> Val<'a> {
     }
 }
 
+/// Whether an event passes a stage (`category where condition`): some value of the
+/// category field (`category_field`) is the stage's category, exactly and case-sensitively
+/// (`any` always passes), and the condition [`matches`]. `values(path)` gives every value
+/// of a field.
+pub fn stage_matches<'a>(
+    stage: &'a crate::ir::Stage,
+    category_field: &str,
+    values: &dyn Fn(&str) -> Vec<Value<'a>>,
+) -> bool {
+    let category = match &stage.category {
+        crate::ir::Category::Any => true,
+        crate::ir::Category::Named(c) => values(category_field)
+            .iter()
+            .any(|v| matches!(v, Value::Str(s) if *s == c.as_str())),
+    };
+    category && matches(&stage.condition, values)
+}
+
 /// Event-level match of a condition. `values(path)` gives every value of a field.
 pub fn matches<'a>(cond: &'a Expr, values: &dyn Fn(&str) -> Vec<Value<'a>>) -> bool {
     match &cond.kind {

@@ -29,7 +29,7 @@ use eqlc_runtime::{EventRef, Value};
 use serde_json::Value as Json;
 
 use crate::diag::Diagnostic;
-use crate::ir::{Body, Category, Pipe, Query, Stage};
+use crate::ir::{Body, Pipe, Query, Stage};
 pub use crate::rule_file::TestCase;
 use crate::source::Source;
 
@@ -108,16 +108,9 @@ fn values_of<'a>(ev: &'a Json, path: &str) -> Vec<Value<'a>> {
     out
 }
 
-/// Whether `ev` passes a stage: its category (exact, case-sensitive, any value of the
-/// category field) and its condition.
+/// Whether `ev` passes a stage ([`crate::interp::stage_matches`]).
 fn stage_matches(q: &Query, st: &Stage, ev: &Json) -> bool {
-    let category = match &st.category {
-        Category::Any => true,
-        Category::Named(c) => values_of(ev, &q.category_field.path)
-            .iter()
-            .any(|v| matches!(v, Value::Str(s) if s == c)),
-    };
-    category && crate::interp::matches(&st.condition, &|p| values_of(ev, p))
+    crate::interp::stage_matches(st, &q.category_field.path, &|p| values_of(ev, p))
 }
 
 /// One event as the engines see it: filter `f` is `filters[f]`.

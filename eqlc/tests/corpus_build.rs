@@ -1561,13 +1561,7 @@ mod event_rules_vs_interpreter {
                             .unwrap_or_default()
                     };
                     for &(rule, stage, cat_field) in &stages {
-                        let category_ok = match &stage.category {
-                            Category::Any => true,
-                            Category::Named(c) => values(cat_field)
-                                .iter()
-                                .any(|v| matches!(v, Value::Str(s) if *s == c.as_str())),
-                        };
-                        if category_ok && eqlc::interp::matches(&stage.condition, &values) {
+                        if eqlc::interp::stage_matches(stage, cat_field, &values) {
                             hits.push((rule, first + k));
                         }
                     }

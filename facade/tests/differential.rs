@@ -88,13 +88,7 @@ fn reference(query: &str, e: &Json) -> bool {
             .map(|(_, v)| v.iter().map(Val::as_value).collect())
             .unwrap_or_default()
     };
-    let category_ok = match &stage.category {
-        eqlc::ir::Category::Any => true,
-        eqlc::ir::Category::Named(c) => values("event.category")
-            .iter()
-            .any(|v| matches!(v, Value::Str(s) if *s == c.as_str())),
-    };
-    category_ok && eqlc::interp::matches(&stage.condition, &values)
+    eqlc::interp::stage_matches(stage, "event.category", &values)
 }
 
 /// Every field the events carry.
