@@ -110,7 +110,7 @@ static SPEC: TableSpec = TableSpec {
     index: &[KeyIndex {
         slot: 1,
         // fold_hash("curl"), checked below
-        entries: &[(5_518_750_747_369_628_827, "curl", &[0])],
+        entries: &[(10_900_245_724_309_940_058, "curl", &[0])],
     }],
     literals: &[LiteralIndex {
         slot: 2,
@@ -204,8 +204,8 @@ static ONCE_SPEC: TableSpec = TableSpec {
     shared: &[],
 };
 const ONCE_HASHES: [(u64, &str); 2] = [
-    (620_445_648_566_982_762, "ab"),
-    (622_149_891_590_331_362, "cd"),
+    (9_350_269_925_097_347_159, "ab"),
+    (17_191_153_206_624_812_653, "cd"),
 ];
 
 static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
