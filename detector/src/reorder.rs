@@ -7,21 +7,30 @@
 //! is a *straggler*: it is counted and dropped (the pack requires ascending time, and
 //! sequence state that has moved on cannot be rewound).
 //!
-//! Entries (line text) live in a pool and are reused, so the buffer allocates nothing
-//! once it has reached its working size. A held line is decoded twice (once to validate
-//! it and read its time, once when released), which costs one extra decode per event
-//! only when a window is set, and keeps one `SlotBuf` for the whole detector.
+//! Entries (line text and the decoded values, as a [`SlotSnapshot`]) live in a pool and
+//! are reused, so the buffer allocates nothing once it has reached its working size. A
+//! held line is decoded once, when it arrives (to validate it and read its time); on
+//! release its values are put back into the detector's one `SlotBuf`.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use eqlc_runtime::SlotBuf;
+use eqlc_runtime::{SlotBuf, SlotSnapshot};
 
 use crate::decode::{DecodeError, Decoder};
 
 struct Entry {
     line: String,
+    /// The line's decoded values.
+    values: SlotSnapshot,
     ts: i64,
+}
+
+impl Entry {
+    /// Bytes the entry holds, as counted against the byte limit.
+    fn bytes(&self) -> usize {
+        self.line.len() + self.values.bytes()
+    }
 }
 
 /// Free entries are kept by capacity class (`capacity = 2^class` bytes), so a line
@@ -48,6 +57,8 @@ pub struct Reorder {
     heap: BinaryHeap<Reverse<(i64, u64, usize)>>,
     arrival: u64,
     newest: Option<i64>,
+    /// Most values and copied-string bytes of one event held so far.
+    largest: (usize, usize),
 }
 
 impl Reorder {
@@ -64,6 +75,7 @@ impl Reorder {
             heap: BinaryHeap::new(),
             arrival: 0,
             newest: None,
+            largest: (0, 0),
         }
     }
 
@@ -76,6 +88,7 @@ impl Reorder {
         }
         self.pool.push(Entry {
             line: String::with_capacity(1 << c),
+            values: SlotSnapshot::new(),
             ts: 0,
         });
         let n = self.pool.len();
@@ -87,9 +100,9 @@ impl Reorder {
         n - 1
     }
 
-    /// Decode `raw` (into `slots`, to validate it and read its time) and hold a copy.
-    /// `Err(Some(e))`: a bad line; `Err(None)`: a straggler (older than `released`, the
-    /// newest time already released). The entry is decoded again when released.
+    /// Decode `raw` (into `slots`, to validate it and read its time) and hold a copy of
+    /// it and of its values. `Err(Some(e))`: a bad line; `Err(None)`: a straggler (older
+    /// than `released`, the newest time already released).
     pub fn insert(
         &mut self,
         raw: &[u8],
@@ -105,8 +118,14 @@ impl Reorder {
         let e = &mut self.pool[idx];
         e.line.clear();
         e.line.push_str(text);
+        // every entry gets room for the largest event held so far, so that once the
+        // largest has been seen an entry taken from the pool never grows
+        e.values.reserve(self.largest.0, self.largest.1);
+        slots.save(&mut e.values);
+        let (n, a) = e.values.len();
+        self.largest = (self.largest.0.max(n), self.largest.1.max(a));
         e.ts = ts;
-        self.held_bytes += text.len();
+        self.held_bytes += e.bytes();
         self.heap.push(Reverse((ts, self.arrival, idx)));
         self.arrival += 1;
         self.newest = Some(self.newest.map_or(ts, |n| n.max(ts)));
@@ -143,7 +162,7 @@ impl Reorder {
         if due {
             self.heap.pop();
             if idx != Self::SKIP {
-                self.held_bytes -= self.pool[idx].line.len();
+                self.held_bytes -= self.pool[idx].bytes();
             }
             Some((idx, ts))
         } else {
@@ -151,9 +170,11 @@ impl Reorder {
         }
     }
 
-    /// Line and time of a held entry.
-    pub fn get(&self, idx: usize) -> (&str, i64) {
+    /// Line and time of a held entry; its values are put back into `slots` (as they were
+    /// when it was inserted).
+    pub fn get(&self, idx: usize, slots: &mut SlotBuf) -> (&str, i64) {
         let e = &self.pool[idx];
+        slots.restore(&e.values);
         (&e.line, e.ts)
     }
 
@@ -207,6 +228,41 @@ mod tests {
     }
 
     #[test]
+    fn a_released_event_has_the_values_it_was_decoded_with() {
+        use eqlc_runtime::{Record, Value};
+        let mut dec = Decoder::new(FieldTrie::new(&["p", "q"], &|_| FieldType::Any));
+        let mut slots = SlotBuf::new(2);
+        let mut r = Reorder::new(3_600_000_000_000, 100, 1 << 20);
+        // out of order, one with an escaped string (held in the snapshot, not the line)
+        let lines = [
+            r#"{"@timestamp":2,"p":"two","q":[1,2]}"#,
+            r#"{"@timestamp":1,"p":"o\u006ee","q":null}"#,
+        ];
+        for l in lines {
+            r.insert(l.as_bytes(), &mut dec, &mut slots, None).unwrap();
+        }
+        // the shared buffer now holds something else
+        dec.decode(r#"{"@timestamp":9,"p":"other"}"#, &mut slots)
+            .unwrap();
+        let mut got = Vec::new();
+        while let Some((i, ts)) = r.pop_due(true) {
+            let (line, _) = r.get(i, &mut slots);
+            let view = slots.view(line);
+            let p: Vec<Value<'_>> = view.values(0).collect();
+            let q: Vec<Value<'_>> = view.values(1).collect();
+            got.push(format!("{}ms {p:?} {q:?}", ts / 1_000_000));
+            r.free(i);
+        }
+        assert_eq!(
+            got,
+            [
+                r#"1ms [Str("one")] [Null]"#,
+                r#"2ms [Str("two")] [Int(1), Int(2)]"#
+            ]
+        );
+    }
+
+    #[test]
     fn holds_by_window_then_by_count_then_by_bytes() {
         let mut dec = Decoder::new(FieldTrie::new(&[], &|_| FieldType::Any));
         let mut slots = SlotBuf::new(0);
@@ -216,7 +272,7 @@ mod tests {
             }
             let mut out = Vec::new();
             while let Some((i, ts)) = r.pop_due(false) {
-                assert_eq!(r.get(i).1, ts);
+                assert_eq!(r.get(i, &mut slots).1, ts);
                 out.push(ts / 1_000_000);
                 r.free(i);
             }

@@ -49,5 +49,5 @@ pub mod __private;
 
 pub use meta::{RuleMeta, Severity, Threat};
 pub use pack::{Alert, EventRef, PackStats, RulePack};
-pub use record::{Event, Record, SlotBuf};
+pub use record::{Event, Record, SlotBuf, SlotSnapshot};
 pub use value::Value;

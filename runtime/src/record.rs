@@ -225,6 +225,79 @@ impl SlotBuf {
     }
 }
 
+/// The values of a [`SlotBuf`] kept aside, to be put back later with
+/// [`SlotBuf::restore`] (the detector's reorder buffer holds each event this way, so an
+/// event is decoded once however long it waits). Strings borrowed from the line stay byte
+/// ranges: restore with the same line text. Reusing a snapshot allocates nothing once it
+/// has grown to the largest event saved in it.
+#[derive(Debug, Clone, Default)]
+pub struct SlotSnapshot {
+    /// `(slot, value)`, slot by slot, each slot's values in push order.
+    values: Vec<(u32, Stored)>,
+    arena: String,
+    ts: Option<i64>,
+}
+
+impl SlotSnapshot {
+    /// An empty snapshot.
+    pub fn new() -> Self {
+        SlotSnapshot::default()
+    }
+
+    /// Bytes of memory the snapshot holds (its capacity, not counting the line).
+    pub fn bytes(&self) -> usize {
+        self.values.capacity() * core::mem::size_of::<(u32, Stored)>() + self.arena.capacity()
+    }
+
+    /// Number of values and of copied-string bytes held.
+    pub fn len(&self) -> (usize, usize) {
+        (self.values.len(), self.arena.len())
+    }
+
+    /// Whether no value is held.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Make room for `values` values and `arena` bytes of copied strings, so that saving
+    /// an event no larger allocates nothing.
+    pub fn reserve(&mut self, values: usize, arena: usize) {
+        self.values
+            .reserve(values.saturating_sub(self.values.len()));
+        self.arena.reserve(arena.saturating_sub(self.arena.len()));
+    }
+}
+
+impl SlotBuf {
+    /// Copy every value and the timestamp into `to` (replacing what it held).
+    pub fn save(&self, to: &mut SlotSnapshot) {
+        to.values.clear();
+        for &slot in &self.touched {
+            let mut i = self.heads[slot as usize].first;
+            while i != NONE {
+                let e = self.entries[i as usize];
+                to.values.push((slot, e.val));
+                i = e.next;
+            }
+        }
+        to.arena.clear();
+        to.arena.push_str(&self.arena);
+        to.ts = self.ts;
+    }
+
+    /// Clear, then hold exactly what [`SlotBuf::save`] put in `from`: every slot has the
+    /// same values in the same order, and the same timestamp. Panics if a saved slot is
+    /// not below [`SlotBuf::n_slots`].
+    pub fn restore(&mut self, from: &SlotSnapshot) {
+        self.clear();
+        for &(slot, val) in &from.values {
+            self.push(slot as usize, val);
+        }
+        self.arena.push_str(&from.arena);
+        self.ts = from.ts;
+    }
+}
+
 /// A filled [`SlotBuf`] together with the line its string ranges point into.
 #[derive(Debug, Clone, Copy)]
 pub struct SlotView<'a> {
@@ -469,6 +542,43 @@ mod tests {
         let it = v.values(0);
         assert_eq!(it.clone().count(), 3);
         assert_eq!(it.count(), 3);
+    }
+
+    #[test]
+    fn a_snapshot_restores_every_slot_in_order() {
+        let line = r#"{"a":"xy","b":"z"}"#;
+        let mut buf = SlotBuf::new(4);
+        // interleaved slots, line and arena strings, every kind of value
+        buf.push_str_line(2, 6, 8);
+        buf.push_int(0, 7);
+        buf.push_str_copy(2, "copied");
+        buf.push_null(3);
+        buf.push_float(0, 1.5);
+        buf.push_bool(3, true);
+        buf.push_str_line(1, 15, 16);
+        buf.set_timestamp(Some(42));
+        let seen = |b: &SlotBuf| -> Vec<Vec<String>> {
+            let v = b.view(line);
+            (0..4)
+                .map(|s| v.values(s).map(|x| format!("{x:?}")).collect())
+                .collect()
+        };
+        let want = seen(&buf);
+        assert_eq!(want[2], [r#"Str("xy")"#, r#"Str("copied")"#]);
+        let mut snap = SlotSnapshot::new();
+        buf.save(&mut snap);
+        // the buffer is reused for another event, then the snapshot comes back
+        buf.clear();
+        buf.push_str_copy(1, "other");
+        buf.set_timestamp(Some(1));
+        buf.restore(&snap);
+        assert_eq!(seen(&buf), want);
+        assert_eq!(buf.timestamp(), Some(42));
+        // restoring into a fresh buffer gives the same
+        let mut fresh = SlotBuf::new(4);
+        fresh.restore(&snap);
+        assert_eq!(seen(&fresh), want);
+        assert!(snap.bytes() >= "copied".len());
     }
 
     #[test]
