@@ -34,7 +34,8 @@ pub struct Options {
     /// Lines longer than this many bytes are bad lines (`--max-line-bytes`).
     pub max_line_bytes: usize,
     /// Events are buffered this long (event time, ns) and released in timestamp order
-    /// (`--reorder-window`); 0 = no reordering.
+    /// (`--reorder-window`); 0 = no reordering (the default here; the command line's is
+    /// [`crate::cli::DEFAULT_REORDER_WINDOW_NS`]).
     pub reorder_window_ns: i64,
     /// At most this many events are held for reordering; beyond, the oldest is released
     /// early.

@@ -391,27 +391,36 @@ fn flood_of_unique_entities_stays_under_the_memory_cap() {
 }
 
 #[test]
-fn dropped_stragglers_come_with_a_hint_unless_a_window_was_given() {
+fn events_late_within_the_default_window_are_kept_and_later_ones_come_with_a_hint() {
     let path = tmp("out_of_order.ndjson");
-    std::fs::write(
-        &path,
-        "{\"@timestamp\":\"2024-05-01T00:00:02Z\",\"event\":{\"category\":\"process\"}}\n\
-         {\"@timestamp\":\"2024-05-01T00:00:01Z\",\"event\":{\"category\":\"process\"}}\n",
-    )
-    .unwrap();
+    // 12 s, then 15 s (which releases 12 s under a 2 s window), then 14 s (1 s late) and
+    // 11 s (4 s late, and older than the 12 s event already released)
+    let line = |s: u32| {
+        format!("{{\"@timestamp\":\"2024-05-01T00:00:{s:02}Z\",\"event\":{{\"category\":\"process\"}}}}\n")
+    };
+    std::fs::write(&path, [12, 15, 14, 11].map(line).concat()).unwrap();
     let run = |extra: &[&str]| {
         let out = Command::new(BIN).args(extra).arg(&path).output().unwrap();
         assert!(out.status.success());
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
+    // default window (2 s): the event 1 s late is kept, the one 4 s late is dropped
     let err = run(&[]);
     assert!(err.contains("stragglers dropped: 1"), "{err}");
     assert!(
-        err.contains("note: 1 event(s) came after newer ones and were dropped")
-            && err.contains("--reorder-window"),
+        err.contains("note: 1 event(s) came more than the reorder window (2s) after newer ones and were dropped")
+            && err.contains("give a longer --reorder-window"),
         "{err}"
     );
-    let err = run(&["--reorder-window", "5s"]);
+    // no window: both are dropped
+    let err = run(&["--reorder-window", "0"]);
+    assert!(err.contains("stragglers dropped: 2"), "{err}");
+    assert!(
+        err.contains("note: 2 event(s) came after newer ones (no reorder window) and were dropped"),
+        "{err}"
+    );
+    // a window long enough: none
+    let err = run(&["--reorder-window", "15s"]);
     assert!(err.contains("stragglers dropped: 0"), "{err}");
     assert!(!err.contains("note:"), "{err}");
 }
