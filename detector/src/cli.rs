@@ -10,14 +10,16 @@ use std::time::{Duration, Instant};
 use eqlc_runtime::RulePack;
 
 use crate::detector::{Detector, Options, Stats};
-use crate::input::{open_sources, spawn_reader, Msg};
+use crate::input::{maybe_gunzip, open_sources, spawn_reader, Msg, Source};
+use crate::merge::{Merger, Next};
 use crate::output::Format;
 
 const USAGE: &str = "\
 usage: eqlc-detect [OPTIONS] [FILE...]
 
 Reads Elastic Common Schema events as NDJSON (plain or gzip; '-' or no FILE = stdin)
-and writes Elastic Security-shaped alerts.
+and writes Elastic Security-shaped alerts. Several inputs are read as one stream,
+merged by @timestamp (each in rough time order, e.g. one file per host or per kind).
 
 options:
   --format ndjson|table    output format (default: table at a terminal, else ndjson)
@@ -131,7 +133,80 @@ fn straggler_note(n: u64, window_ns: i64) -> String {
             format_duration_ns(window_ns)
         )
     };
-    format!("{n} event(s) {how} and were dropped; for input not in time order (several files, merged sources) give a longer --reorder-window DUR")
+    format!("{n} event(s) {how} and were dropped; for input not in time order (a file merged from several sources, shippers that lag) give a longer --reorder-window DUR")
+}
+
+/// The progress line (on stderr, overwritten in place).
+fn print_progress(prog: &str, s: &Stats, start: Instant) {
+    let secs = start.elapsed().as_secs_f64().max(1e-9);
+    eprint!(
+        "\r{prog}: {} events, {:.1} MiB, {:.0} events/s, {} alerts   ",
+        s.events,
+        s.bytes as f64 / 1048576.0,
+        s.events as f64 / secs,
+        s.total_alerts()
+    );
+}
+
+/// Run several inputs merged by `@timestamp` ([`Merger`]) through `det`, watching for
+/// signals and a closed output, with progress from `progress` (the start time) if set.
+/// Returns the signal that stopped the run (0: none) and whether an input failed.
+fn run_merged<P: RulePack, W: Write, D: Write>(
+    prog: &str,
+    sources: Vec<Source>,
+    det: &mut Detector<P, W, D>,
+    flag: &AtomicUsize,
+    progress: Option<Instant>,
+    max_line_bytes: usize,
+) -> (usize, bool) {
+    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
+    let mut input_error = false;
+    let mut readers = Vec::with_capacity(sources.len());
+    for s in sources {
+        match maybe_gunzip(s.reader) {
+            Ok(r) => readers.push(r),
+            Err(e) => {
+                eprintln!("{prog}: {}: read error, input skipped: {e}", s.name);
+                input_error = true;
+                readers.push(Box::new(io::empty()));
+            }
+        }
+    }
+    let mut merger = Merger::new(readers, max_line_bytes);
+    let mut last_progress = Instant::now();
+    for n in 0u64.. {
+        if n % 1024 == 0 {
+            let s = flag.load(Ordering::Relaxed);
+            if s != 0 {
+                return (s, input_error);
+            }
+            if det
+                .output_error()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                break;
+            }
+            if let Some(start) = progress {
+                if last_progress.elapsed() >= Duration::from_secs(1) {
+                    last_progress = Instant::now();
+                    print_progress(prog, &det.stats(), start);
+                }
+            }
+        }
+        match merger.next_line() {
+            Next::Line(l) if l.too_long => det.too_long_at(&names[l.input], l.lineno, l.len),
+            Next::Line(l) => det.line_at(&names[l.input], l.lineno, l.text),
+            Next::Error(i, e) => {
+                eprintln!(
+                    "{prog}: {}: read error, rest of input skipped: {e}",
+                    names[i]
+                );
+                input_error = true;
+            }
+            Next::End => break,
+        }
+    }
+    (0, input_error)
 }
 
 /// Parse the arguments after the program name.
@@ -298,54 +373,58 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
     let progress = !args.quiet && all_files && io::stderr().is_terminal();
     let start = Instant::now();
     let mut last_progress = start;
-    let (rx, recycle) = spawn_reader(sources);
     let mut input_error = false;
     let mut signal = 0usize;
-    let mut current = 0usize;
-    loop {
-        let s = flag.load(Ordering::Relaxed);
-        if s != 0 {
-            signal = s;
-            break;
-        }
-        if det
-            .output_error()
-            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-        {
-            break;
-        }
-        match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Msg::Begin(i)) => {
-                current = i;
-                det.begin_source(&names[i]);
+    if sources.len() > 1 {
+        // several inputs: one stream in time order
+        (signal, input_error) = run_merged(
+            prog,
+            sources,
+            &mut det,
+            &flag,
+            progress.then_some(start),
+            args.opts.max_line_bytes,
+        );
+    } else {
+        let (rx, recycle) = spawn_reader(sources);
+        let mut current = 0usize;
+        loop {
+            let s = flag.load(Ordering::Relaxed);
+            if s != 0 {
+                signal = s;
+                break;
             }
-            Ok(Msg::Data(buf)) => {
-                det.feed(&buf);
-                let _ = recycle.send(buf);
+            if det
+                .output_error()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                break;
             }
-            Ok(Msg::End) => det.end_source(),
-            Ok(Msg::Error(e)) => {
-                eprintln!(
-                    "{prog}: {}: read error, rest of input skipped: {e}",
-                    names[current]
-                );
-                input_error = true;
-                det.end_source();
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(Msg::Begin(i)) => {
+                    current = i;
+                    det.begin_source(&names[i]);
+                }
+                Ok(Msg::Data(buf)) => {
+                    det.feed(&buf);
+                    let _ = recycle.send(buf);
+                }
+                Ok(Msg::End) => det.end_source(),
+                Ok(Msg::Error(e)) => {
+                    eprintln!(
+                        "{prog}: {}: read error, rest of input skipped: {e}",
+                        names[current]
+                    );
+                    input_error = true;
+                    det.end_source();
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
-        }
-        if progress && last_progress.elapsed() >= Duration::from_secs(1) {
-            last_progress = Instant::now();
-            let s = det.stats();
-            let secs = start.elapsed().as_secs_f64().max(1e-9);
-            eprint!(
-                "\r{prog}: {} events, {:.1} MiB, {:.0} events/s, {} alerts   ",
-                s.events,
-                s.bytes as f64 / 1048576.0,
-                s.events as f64 / secs,
-                s.total_alerts()
-            );
+            if progress && last_progress.elapsed() >= Duration::from_secs(1) {
+                last_progress = Instant::now();
+                print_progress(prog, &det.stats(), start);
+            }
         }
     }
     if progress {

@@ -315,6 +315,33 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         }
     }
 
+    /// Process one whole line (without its newline) that is line `lineno` of input
+    /// `name`, when inputs are merged line by line ([`crate::merge`]) rather than fed as
+    /// chunks.
+    pub fn line_at(&mut self, name: &str, lineno: u64, raw: &[u8]) {
+        self.at(name, lineno);
+        self.line(raw);
+    }
+
+    /// Count line `lineno` of input `name`, `len` bytes long, as too long (it was not
+    /// kept; see [`Detector::line_at`]).
+    pub fn too_long_at(&mut self, name: &str, lineno: u64, len: u64) {
+        self.at(name, lineno);
+        self.lineno += 1;
+        self.stats.lines += 1;
+        self.stats.bytes += len + 1;
+        self.bad(DecodeError::TooLong);
+    }
+
+    /// Diagnostics name input `name`, and the next line is `lineno`.
+    fn at(&mut self, name: &str, lineno: u64) {
+        if self.source != name {
+            self.source.clear();
+            self.source.push_str(name);
+        }
+        self.lineno = lineno.saturating_sub(1);
+    }
+
     /// Forget a partial line carried from the last chunk (input interrupted mid-line:
     /// the rest of that line will never come, so it is neither processed nor counted as
     /// bad).

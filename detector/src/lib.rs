@@ -13,6 +13,7 @@
 //! * [`store`] — the raw lines of recent events, for the alerts' source documents.
 //! * [`output`] — NDJSON alerts (Elastic Security shape) and the table for people.
 //! * [`input`] — files / stdin, gzip detection, the reader thread.
+//! * [`merge`] — several inputs read as one stream in `@timestamp` order.
 //! * [`cli`] — flags, signals, progress, summary: [`main_with`], [`run`].
 //! * [`gen`] — the deterministic event generator behind `eqlc-gen` (with an answer key).
 //! * [`handpack`] — the seed rule written by hand as a [`RulePack`] (tests, baseline).
@@ -33,6 +34,7 @@ pub mod ecs;
 pub mod gen;
 pub mod handpack;
 pub mod input;
+pub mod merge;
 pub mod output;
 pub mod prefilter;
 pub mod reorder;

@@ -338,7 +338,7 @@ fn string_at(b: &[u8], i: usize) -> Option<(&[u8], usize)> {
 }
 
 /// `{ "@timestamp" : "<date>"` at the start of the (UTF-8) line: the date.
-fn leading_timestamp(b: &[u8]) -> Option<i64> {
+pub(crate) fn leading_timestamp(b: &[u8]) -> Option<i64> {
     let i = skip_ws(b, 1);
     let key = b"\"@timestamp\"";
     if !b.get(i..)?.starts_with(key) {

@@ -240,6 +240,51 @@ fn generated_stream_with_garbage_gzip_stdin_and_several_inputs() {
 }
 
 #[test]
+fn inputs_split_by_event_kind_are_merged_in_time_order() {
+    // One generated stream, its network events in one file and everything else in
+    // another (as exports per data stream come): read one after the other, every
+    // connection older than the last process event would be a straggler and no reverse
+    // shell would be found; merged by time, the alerts are those of the whole stream.
+    let cfg = GenConfig {
+        events: 3000,
+        seed: 31,
+        shells: 12,
+        near_misses: 10,
+        hosts: 6,
+        ..GenConfig::default()
+    };
+    let (stream, truth) = generated(&cfg);
+    let (mut network, mut other) = (Vec::new(), Vec::new());
+    for l in stream.split_inclusive(|&b| b == b'\n') {
+        let is_network = String::from_utf8_lossy(l).contains("\"category\":[\"network\"]");
+        if is_network { &mut network } else { &mut other }.extend_from_slice(l);
+    }
+    assert!(!network.is_empty() && !other.is_empty());
+    let (fa, fb) = (tmp("split-other.ndjson"), tmp("split-network.ndjson"));
+    std::fs::write(&fa, &other).unwrap();
+    std::fs::write(&fb, &network).unwrap();
+    let (pa, pb) = (fa.to_str().unwrap(), fb.to_str().unwrap());
+    let want = truth_set(&truth);
+    assert_eq!(want.len(), 12);
+    for args in [[pa, pb], [pb, pa]] {
+        let out = run(BIN, &args, None);
+        assert!(out.status.success());
+        assert_eq!(alert_set(&out.stdout), want, "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("stragglers dropped: 0"), "{err}");
+        assert!(err.contains("3000 events"), "{err}");
+    }
+    // a bad line is reported at its own file and line
+    let mut dirty = b"not json\n".to_vec();
+    dirty.extend_from_slice(&network);
+    std::fs::write(&fb, &dirty).unwrap();
+    let out = run(BIN, &[pa, pb], None);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("{pb}:1: bad line skipped")), "{err}");
+    assert_eq!(alert_set(&out.stdout), want);
+}
+
+#[test]
 fn table_format_and_output_file() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.ndjson");
     let out = run(BIN, &["--format", "table", "-q", sample], None);
