@@ -574,8 +574,30 @@ impl Lower {
         self.binary_chain(p)
     }
 
-    /// `sum` and `product`: operand (op operand)*, left-associative.
+    /// `sum` and `product`: operand (op operand)*, left-associative. The chain becomes a
+    /// left-deep tree, one level per operator, and later stages recurse once per level:
+    /// its operators count towards [`MAX_DEPTH`] like parentheses do (a chain of
+    /// thousands of `+` would otherwise overflow the stack).
     fn binary_chain(&mut self, p: Pair<'_, Rule>) -> Expr {
+        let span = span_of(&p);
+        let ops = p.clone().into_inner().count() / 2;
+        if self.depth + ops > MAX_DEPTH {
+            self.err(
+                Diagnostic::error(span.clone(), "arithmetic expression too long").with_help(
+                    format!(
+                        "at most {MAX_DEPTH} operators and levels of nesting together are supported; split the computation"
+                    ),
+                ),
+            );
+            return lit(Literal::Null, span);
+        }
+        self.depth += ops;
+        let e = self.binary_chain_within(p);
+        self.depth -= ops;
+        e
+    }
+
+    fn binary_chain_within(&mut self, p: Pair<'_, Rule>) -> Expr {
         let mut inner = p.into_inner();
         let Some(first) = inner.next() else {
             return lit(Literal::Null, 0..0);

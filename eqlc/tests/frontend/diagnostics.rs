@@ -61,6 +61,21 @@ fn syntax_errors() {
     let deep = format!("any where {}true{}", "(".repeat(150), ")".repeat(150));
     let (_, _, m) = first(&deep);
     assert!(m.contains("nested too deeply"), "{m}");
+    // a long chain of arithmetic is a deep tree too: a diagnostic, not a stack overflow
+    for op in [" + ", " - ", " * ", " / "] {
+        let terms = vec!["1"; 6000].join(op);
+        let (l, c, m) = first(&format!("process where process.pid == {terms}"));
+        assert_eq!((l, c), (1, 30), "{m}");
+        assert!(m.contains("arithmetic expression too long"), "{m}");
+    }
+    // the operators count with the parentheses around them
+    let terms = vec!["1"; 60].join(" + ");
+    let nested = format!("any where {}{terms}{} == 60", "(".repeat(50), ")".repeat(50));
+    assert!(first(&nested).2.contains("arithmetic expression too long"));
+    // a chain of reasonable length compiles
+    let terms = vec!["1"; 60].join(" + ");
+    let ok = format!("process where process.pid == {terms}");
+    assert!(eqlc::compile_query(&ok, &Options::default()).is_ok());
 }
 
 #[test]
