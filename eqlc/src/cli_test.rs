@@ -40,12 +40,19 @@ pub fn cmd_test(args: &[String]) -> ExitCode {
     for e in &checked.invalid {
         outln!("{e}");
     }
-    // tests in a file that is not an EQL rule cannot run: say so, rather than pass
+    // tests in a file that is not an EQL rule cannot run: say so, rather than pass (a
+    // rule test has `events` or `expect`; a `Cargo.toml`'s `[[test]]` targets have not)
     for (path, reason) in &checked.skipped {
         let has_tests = std::fs::read_to_string(path)
             .ok()
             .and_then(|t| t.parse::<toml::Table>().ok())
-            .is_some_and(|t| t.contains_key("test"));
+            .and_then(|t| t.get("test").and_then(|v| v.as_array()).cloned())
+            .is_some_and(|tests| {
+                tests.iter().any(|t| {
+                    t.as_table()
+                        .is_some_and(|t| t.contains_key("events") || t.contains_key("expect"))
+                })
+            });
         if has_tests {
             failed += 1;
             outln!(

@@ -106,24 +106,37 @@ pub struct LoadedRules {
 }
 
 /// Every `*.toml` file under `path` (or `path` itself when it is a file), sorted.
+///
+/// Folders are searched recursively and symbolic links are followed (a link to a folder
+/// is searched like a folder, a link named `*.toml` to a file is read), but each folder
+/// is searched once: a link back into a folder already searched (a loop) is passed over.
+/// Hidden entries (a name starting with `.`: editor lock and backup files such as Emacs's
+/// `.#rule.toml`, `.git`) are passed over too. A `*.toml` entry that cannot be read (a
+/// dangling link) is still listed, so that reading it reports the error against it.
+/// Fails when `path` or a folder under it cannot be read.
 pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     let meta =
         std::fs::metadata(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    if meta.is_file() {
+    if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
+        if !seen.insert(std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
+            continue;
+        }
         let rd = std::fs::read_dir(&dir)
             .map_err(|e| format!("{}: cannot read folder: {e}", dir.display()))?;
-        for entry in rd {
-            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in rd.flatten() {
             let p = entry.path();
-            let ft = entry
-                .file_type()
-                .map_err(|e| format!("{}: {e}", p.display()))?;
-            if ft.is_dir() {
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            // `metadata` follows links; a dangling link has none
+            let is_dir = std::fs::metadata(&p).is_ok_and(|m| m.is_dir());
+            if is_dir {
                 stack.push(p);
             } else if p.extension().is_some_and(|x| x == "toml") {
                 out.push(p);
@@ -132,6 +145,34 @@ pub fn toml_files(path: &Path) -> Result<Vec<PathBuf>, String> {
     }
     out.sort();
     Ok(out)
+}
+
+/// [`toml_files`] of every path, in order, each file once: a file reached twice (the
+/// same folder named twice, a folder and a file inside it, a link) is kept where it
+/// was first found.
+pub fn toml_files_of(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for p in paths {
+        for f in toml_files(p)? {
+            if seen.insert(std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone())) {
+                out.push(f);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Read a rule file: its text, or the error to report against it (it cannot be read,
+/// or it is not UTF-8).
+pub fn read_rule_file(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {}); rule files are UTF-8 TOML",
+            e.utf8_error().valid_up_to()
+        )
+    })
 }
 
 /// Load every EQL rule file under `path` (a file or a folder, searched recursively), and
@@ -147,13 +188,16 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
     let now_ns = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
-    let files = paths
-        .iter()
-        .map(|p| toml_files(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    for file in files.into_iter().flatten() {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+    for file in toml_files_of(paths)? {
+        let text = match read_rule_file(&file) {
+            Ok(t) => t,
+            Err(e) => {
+                loaded
+                    .errors
+                    .push(format!("{}: error: {e}\n", file.display()));
+                continue;
+            }
+        };
         loaded
             .files
             .push(std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone()));

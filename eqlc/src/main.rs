@@ -144,28 +144,6 @@ fn parse_check_args(args: &[String]) -> Result<CheckArgs, String> {
     })
 }
 
-/// All `*.toml` files under `path` (or `path` itself), sorted.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if meta.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.is_dir() {
-                collect(&e, out)?;
-            } else if e.extension().is_some_and(|x| x == "toml") {
-                out.push(e);
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
-}
-
 /// Print the warnings of a query that checks (schema type mismatches).
 fn print_warnings(query: &str, source: &Source, opts: &Options) {
     if let Ok(ast) = eqlc::parse(query) {
@@ -181,12 +159,10 @@ fn cmd_check(args: &[String]) -> ExitCode {
         Ok(a) => a,
         Err(e) => return usage_error(&e),
     };
-    let mut files = Vec::new();
-    for p in &a.paths {
-        if let Err(e) = collect(p, &mut files) {
-            return usage_error(&e);
-        }
-    }
+    let files = match eqlc::compile::toml_files_of(&a.paths) {
+        Ok(f) => f,
+        Err(e) => return usage_error(&e),
+    };
     let (mut ok, mut failed) = (0usize, 0usize);
     for (i, q) in a.queries.iter().enumerate() {
         let name = if a.queries.len() == 1 {
@@ -208,11 +184,11 @@ fn cmd_check(args: &[String]) -> ExitCode {
     let mut ids: std::collections::HashMap<String, String> = Default::default();
     for f in &files {
         let name = f.display().to_string();
-        let text = match std::fs::read_to_string(f) {
+        let text = match eqlc::compile::read_rule_file(f) {
             Ok(t) => t,
             Err(e) => {
                 failed += 1;
-                outln!("{name}: error: cannot read: {e}\n");
+                outln!("{name}: error: {e}\n");
                 continue;
             }
         };

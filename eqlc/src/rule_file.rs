@@ -271,17 +271,27 @@ struct RawListRef {
 /// # Errors
 /// Invalid TOML, wrong field types, or an EQL rule without `name` or `query`.
 pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
+    let invalid = |e: toml::de::Error| {
         let span = e.span().unwrap_or(0..0);
+        // one line: TOML's messages may hold line breaks
+        let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
         Diagnostics::from(Diagnostic::error(
             span,
-            format!("invalid rule file: {}", e.message()),
+            format!("invalid rule file: {message}"),
         ))
-    })?;
-    let Some(rule) = raw.rule else {
-        if raw.exceptions.as_ref().is_some_and(toml::Value::is_array) {
+    };
+    // What the file is comes first, from its tables alone: a TOML file that is neither a
+    // rule nor an exception list (a `Cargo.toml` beside the rules) is passed over, not
+    // read against the rule file's schema.
+    let table: toml::Table = toml::from_str(text).map_err(invalid)?;
+    if !table.contains_key("rule") {
+        if table.get("exceptions").is_some_and(toml::Value::is_array) {
             return Ok(Loaded::Exceptions);
         }
+        return Ok(Loaded::Skipped("no `[rule]` table".to_string()));
+    }
+    let raw: RawFile = toml::from_str(text).map_err(invalid)?;
+    let Some(rule) = raw.rule else {
         return Ok(Loaded::Skipped("no `[rule]` table".to_string()));
     };
     let language = match (&rule.language, &rule.rule_type) {

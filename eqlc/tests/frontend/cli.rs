@@ -70,6 +70,71 @@ fn folders_rules_and_skipped_files() {
     let _ = std::fs::remove_dir_all(&d);
 }
 
+#[cfg(unix)]
+#[test]
+fn folder_walks_survive_links_loops_stray_files_and_overlap() {
+    use std::os::unix::fs::symlink;
+    let d = temp_dir("walk");
+    let rule = |id: &str| {
+        format!("[rule]\nname = \"{id}\"\nrule_id = \"{id}\"\nlanguage = \"eql\"\nquery = 'process where true'\n")
+    };
+    std::fs::write(d.join("a.toml"), rule("a")).unwrap();
+    std::fs::write(d.join("sub/b.toml"), rule("b")).unwrap();
+    // loops: a link to the folder itself, and one back to its parent
+    symlink(".", d.join("self")).unwrap();
+    symlink("..", d.join("sub/up")).unwrap();
+    // a folder reached through a link is searched (once)
+    let other = temp_dir("walk-other");
+    std::fs::write(other.join("c.toml"), rule("c")).unwrap();
+    symlink(&other, d.join("linked")).unwrap();
+    // an editor's lock file (a dangling hidden link) and a `.git` folder are passed over
+    symlink("root@host.1234:1700000000", d.join(".#a.toml")).unwrap();
+    std::fs::create_dir_all(d.join(".git")).unwrap();
+    std::fs::write(d.join(".git/x.toml"), rule("git")).unwrap();
+    // a crate manifest beside the rules is not a rule file
+    std::fs::write(
+        d.join("Cargo.toml"),
+        "[package]\nname = \"x\"\n\n[[test]]\nname = \"t\"\npath = \"t.rs\"\nharness = false\n",
+    )
+    .unwrap();
+    let dir = d.to_str().unwrap();
+    let sub = d.join("sub");
+    // the folder twice, and a sub-folder of it: each file once
+    let (code, out) = eqlc(&["check", dir, dir, sub.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Cargo.toml: skipped: no `[rule]` table"),
+        "{out}"
+    );
+    assert_eq!(
+        out.trim_end().lines().last(),
+        Some("checked 3 rules: 3 ok, 0 failed"),
+        "{out}"
+    );
+    // `test` and `expand` walk the same way
+    let (code, out) = eqlc(&["test", dir]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = eqlc(&["expand", dir]);
+    assert_eq!(code, 0, "{out}");
+    // a rule file that cannot be read, or is not UTF-8, fails alone, as a bad query would
+    symlink("missing-target", d.join("dangling.toml")).unwrap();
+    std::fs::write(d.join("latin1.toml"), b"[rule]\nname = \"caf\xe9\"\n").unwrap();
+    let (code, out) = eqlc(&["check", dir]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("dangling.toml: error: cannot read"), "{out}");
+    assert!(out.contains("latin1.toml: error: not UTF-8"), "{out}");
+    assert_eq!(
+        out.trim_end().lines().last(),
+        Some("checked 5 rules: 3 ok, 2 failed"),
+        "{out}"
+    );
+    let (code, out) = eqlc(&["test", dir]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("latin1.toml: error: not UTF-8"), "{out}");
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_dir_all(&other);
+}
+
 #[test]
 fn usage_errors_exit_2() {
     assert_eq!(eqlc(&[]).0, 2);

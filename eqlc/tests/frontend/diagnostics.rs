@@ -70,7 +70,11 @@ fn syntax_errors() {
     }
     // the operators count with the parentheses around them
     let terms = vec!["1"; 60].join(" + ");
-    let nested = format!("any where {}{terms}{} == 60", "(".repeat(50), ")".repeat(50));
+    let nested = format!(
+        "any where {}{terms}{} == 60",
+        "(".repeat(50),
+        ")".repeat(50)
+    );
     assert!(first(&nested).2.contains("arithmetic expression too long"));
     // a chain of reasonable length compiles
     let terms = vec!["1"; 60].join(" + ");
