@@ -123,10 +123,19 @@ pub fn format_duration_ns(ns: i64) -> String {
     format!("{}{unit}", ns / size)
 }
 
-/// The summary's note when `n` events were dropped as stragglers under `window_ns`.
-fn straggler_note(n: u64, window_ns: i64) -> String {
+/// The summary's note when `n` events were dropped as stragglers under `window_ns`, the
+/// reorder buffer having released `early` events before their time because it was full.
+fn straggler_note(n: u64, opts: &Options, early: u64) -> String {
+    let window_ns = opts.reorder_window_ns;
     let how = if window_ns == 0 {
         "came after newer ones (no reorder window)".to_string()
+    } else if early > 0 {
+        format!(
+            "came after newer ones: the reorder buffer was full (it holds at most {} events or {} MiB) and released {early} event(s) before the window ({}) had passed",
+            opts.reorder_max_events,
+            opts.reorder_max_bytes >> 20,
+            format_duration_ns(window_ns)
+        )
     } else {
         format!(
             "came more than the reorder window ({}) after newer ones",
@@ -134,6 +143,28 @@ fn straggler_note(n: u64, window_ns: i64) -> String {
         )
     };
     format!("{n} event(s) {how} and were dropped; for input not in time order (a file merged from several sources, shippers that lag) give a longer --reorder-window DUR")
+}
+
+/// Whether paths `a` and `b` name one existing file (through links or other spellings).
+fn same_file(a: &str, b: &str) -> bool {
+    if a == "-" || b == "-" {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+        false
+    }
+    #[cfg(not(unix))]
+    {
+        match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
 }
 
 /// The progress line (on stderr, overwritten in place).
@@ -180,10 +211,9 @@ fn run_merged<P: RulePack, W: Write, D: Write>(
             if s != 0 {
                 return (s, input_error);
             }
-            if det
-                .output_error()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
+            // a closed pipe, a full disk: nothing more can be written, so stop reading
+            // rather than consume input whose alerts would be lost
+            if det.output_error().is_some() {
                 break;
             }
             if let Some(start) = progress {
@@ -349,6 +379,14 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
     };
     let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
     let all_files = !names.iter().any(|n| n == "-");
+    if let Some(path) = &args.output {
+        if let Some(input) = args.inputs.iter().find(|i| same_file(i, path)) {
+            eprintln!(
+                "{prog}: the output file {path} is the input file {input}: writing alerts to it would destroy the events"
+            );
+            return ExitCode::from(2);
+        }
+    }
     let out: Box<dyn Write> = match &args.output {
         Some(path) => match std::fs::File::create(path) {
             Ok(f) => Box::new(io::BufWriter::new(f)),
@@ -394,10 +432,9 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
                 signal = s;
                 break;
             }
-            if det
-                .output_error()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-            {
+            // a closed pipe, a full disk: nothing more can be written, so stop reading
+            // rather than consume input whose alerts would be lost
+            if det.output_error().is_some() {
                 break;
             }
             match rx.recv_timeout(Duration::from_millis(100)) {
@@ -430,11 +467,16 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
     if progress {
         eprint!("\r\x1b[K");
     }
-    let broken_pipe = det
-        .output_error()
-        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
-    if signal != 0 || broken_pipe {
+    if signal != 0 || det.output_error().is_some() {
         det.discard_partial_line();
+    }
+    let write_failed = det
+        .output_error()
+        .filter(|e| e.kind() != io::ErrorKind::BrokenPipe)
+        .map(|e| e.to_string());
+    if let Some(e) = &write_failed {
+        // said before the summary, whose alert counts include the alerts not written
+        eprintln!("{prog}: writing alerts failed, input not read further: {e}");
     }
     let result = det.finish();
     let elapsed = start.elapsed();
@@ -446,12 +488,15 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
             let _ = writeln!(
                 err,
                 "{prog}: note: {}",
-                straggler_note(stats.stragglers, args.opts.reorder_window_ns)
+                straggler_note(stats.stragglers, &args.opts, stats.released_early)
             );
         }
     }
     if signal != 0 {
         return ExitCode::from((128 + signal).min(255) as u8);
+    }
+    if write_failed.is_some() {
+        return ExitCode::from(1);
     }
     if let Err(e) = result {
         if e.kind() != io::ErrorKind::BrokenPipe {

@@ -106,6 +106,9 @@ pub struct Stats {
     pub bad_type: u64,
     /// Events older than events already released to the pack (dropped).
     pub stragglers: u64,
+    /// Events the reorder buffer released before its window had passed, because it was
+    /// full (`reorder_max_events` or `reorder_max_bytes`).
+    pub released_early: u64,
     /// Alerts written, per rule (index as in `RulePack::rules`).
     pub alerts: Vec<u64>,
     /// Alerts suppressed by `max_signals`, per rule.
@@ -153,7 +156,8 @@ impl<W: Write> Sink<W> {
         let Some(meta) = self.rules.get(a.rule) else {
             return;
         };
-        let ts = a.events.iter().rev().flatten().next().map_or(0, |e| e.ts);
+        // max_signals windows go by the alert's time, its latest event's
+        let (_, ts) = output::alert_times(a.events);
         let interval = if meta.interval_ns == 0 {
             RuleMeta::DEFAULT_INTERVAL_NS
         } else {
@@ -352,7 +356,9 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
 
     /// Feed a chunk of NDJSON input (lines may span chunks).
     pub fn feed(&mut self, mut bytes: &[u8]) {
-        let max = self.opts.max_line_bytes;
+        // one byte more than the limit may be carried: a `\r` before the newline is not
+        // part of the line (`line` checks the limit without it)
+        let max = self.opts.max_line_bytes.saturating_add(1);
         while !bytes.is_empty() {
             match memchr::memchr(b'\n', bytes) {
                 Some(i) => {
@@ -401,11 +407,11 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         self.lineno += 1;
         self.stats.lines += 1;
         self.stats.bytes += raw.len() as u64 + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.len() > self.opts.max_line_bytes {
             self.bad(DecodeError::TooLong);
             return;
         }
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         // A UTF-8 byte order mark opens files some Windows tools write (PowerShell's
         // `Out-File`): not part of the first event.
         let raw = match raw.strip_prefix(b"\xEF\xBB\xBF") {
@@ -547,6 +553,7 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         s.suppressed.clone_from(&self.sink.suppressed);
         s.lost_lines = self.sink.store.lost();
         s.pack = self.pack.stats();
+        s.released_early = self.reorder.as_ref().map_or(0, Reorder::released_early);
         s
     }
 

@@ -3,7 +3,7 @@
 //! for signals while the reader blocks, and decompression overlaps matching.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
@@ -51,14 +51,27 @@ pub fn open_sources(names: &[String]) -> Result<Vec<Source>, String> {
     Ok(out)
 }
 
-/// Wrap `r` in a gzip decoder when it starts with the gzip magic bytes.
-pub fn maybe_gunzip(r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
-    let mut br = BufReader::with_capacity(CHUNK, r);
-    let head = br.fill_buf()?;
-    if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-        Ok(Box::new(MultiGzDecoder::new(br)))
+/// Wrap `r` in a gzip decoder when it starts with the gzip magic bytes. The first two
+/// bytes are read whole (a pipe may deliver one byte at a time) and then given back in
+/// front of the rest.
+pub fn maybe_gunzip(mut r: Box<dyn Read + Send>) -> io::Result<Box<dyn Read + Send>> {
+    let mut head = [0u8; 2];
+    let mut n = 0;
+    while n < head.len() {
+        match r.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    let whole = io::Cursor::new(head[..n].to_vec()).chain(r);
+    if head[..n] == [0x1f, 0x8b] {
+        Ok(Box::new(MultiGzDecoder::new(BufReader::with_capacity(
+            CHUNK, whole,
+        ))))
     } else {
-        Ok(Box::new(br))
+        Ok(Box::new(whole))
     }
 }
 
@@ -135,4 +148,44 @@ pub fn spawn_reader(sources: Vec<Source>) -> (Receiver<Msg>, SyncSender<Vec<u8>>
         }
     });
     (rx, free_tx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A reader that gives one byte per call.
+    struct Trickle(Vec<u8>, usize);
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.1 == self.0.len() || buf.is_empty() {
+                return Ok(0);
+            }
+            buf[0] = self.0[self.1];
+            self.1 += 1;
+            Ok(1)
+        }
+    }
+
+    fn read_all(r: Box<dyn Read + Send>) -> Vec<u8> {
+        let mut out = Vec::new();
+        maybe_gunzip(r).unwrap().read_to_end(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn gzip_is_found_even_when_the_first_read_gives_one_byte() {
+        let text = b"{\"a\":1}\n".to_vec();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&text).unwrap();
+        let gz = gz.finish().unwrap();
+        assert_eq!(read_all(Box::new(Trickle(gz.clone(), 0))), text);
+        assert_eq!(read_all(Box::new(io::Cursor::new(gz))), text);
+        // plain text, a single byte, nothing: given back whole
+        assert_eq!(read_all(Box::new(Trickle(text.clone(), 0))), text);
+        assert_eq!(read_all(Box::new(Trickle(b"x".to_vec(), 0))), b"x");
+        assert_eq!(read_all(Box::new(io::empty())), b"");
+    }
 }

@@ -245,8 +245,8 @@ fn reason(meta: &RuleMeta, docs: &Docs<'_, '_>) -> String {
     if let Some(p) = docs.first(PARENT_NAME) {
         s.push_str(&format!(", parent process {p}"));
     }
-    if let Some(ip) = docs.first(DEST_IP) {
-        match docs.first(DEST_PORT) {
+    if let Some(ip) = docs.first(DEST_IP).map(|x| printable(&x).into_owned()) {
+        match docs.first(DEST_PORT).map(|x| printable(&x).into_owned()) {
             Some(port) => s.push_str(&format!(", destination {ip}:{port}")),
             None => s.push_str(&format!(", destination {ip}")),
         }
@@ -310,6 +310,17 @@ fn threat(out: &mut Vec<u8>, meta: &RuleMeta) {
     out.push(b']');
 }
 
+/// The times of an alert: its earliest and its latest event (`original_time` and
+/// `@timestamp`). A sequence's events come in time order, a sample's in the order of its
+/// filters, which need not be (0 when no event is known).
+pub fn alert_times(refs: &[Option<EventRef>]) -> (i64, i64) {
+    let mut times = refs.iter().flatten().map(|e| e.ts);
+    let Some(t0) = times.next() else {
+        return (0, 0);
+    };
+    times.fold((t0, t0), |(lo, hi), t| (lo.min(t), hi.max(t)))
+}
+
 /// Append one NDJSON alert (with its newline) to `out`.
 pub fn write_ndjson(
     out: &mut Vec<u8>,
@@ -320,8 +331,7 @@ pub fn write_ndjson(
     group_id: Option<u64>,
 ) {
     let docs = reader.load(events);
-    let last = refs.iter().rev().flatten().next().map_or(0, |e| e.ts);
-    let first = refs.iter().flatten().next().map_or(last, |e| e.ts);
+    let (first, last) = alert_times(refs);
     out.extend_from_slice(b"{\"@timestamp\":");
     ts_str(out, last);
     out.extend_from_slice(b",\"event.kind\":\"signal\",\"kibana.alert.uuid\":");
@@ -378,6 +388,24 @@ fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// `s` with every control character (C0, DEL, C1) written as its Rust escape (`\n`,
+/// `\u{1b}`): text from events reaches a terminal as text, not as commands that move
+/// the cursor, erase lines or forge new ones.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Append one human-readable alert block to `out`.
 pub fn write_table(
     out: &mut Vec<u8>,
@@ -387,18 +415,18 @@ pub fn write_table(
     refs: &[Option<EventRef>],
 ) {
     let docs = reader.load(events);
-    let last = refs.iter().rev().flatten().next().map_or(0, |e| e.ts);
+    let (_, last) = alert_times(refs);
     let mut t = String::new();
     let _ = format_rfc3339(last, &mut t);
     let _ = writeln!(
         out,
         "{t}  {:<8} {}  [{}]",
         meta.severity.as_str().to_uppercase(),
-        meta.name,
-        meta.rule_id
+        printable(meta.name),
+        printable(meta.rule_id)
     );
-    let host = docs.first(HOST_NAME).unwrap_or_else(|| "?".into());
-    match docs.first(HOST_ID) {
+    let host = printable(&docs.first(HOST_NAME).unwrap_or_else(|| "?".into())).into_owned();
+    match docs.first(HOST_ID).map(|id| printable(&id).into_owned()) {
         Some(id) => {
             let _ = writeln!(out, "    host     {host} ({id})");
         }
@@ -410,6 +438,8 @@ pub fn write_table(
     if let Some(d) = (0..docs.len()).find(|&d| docs.first_in(d..d + 1, PROCESS_NAME).is_some()) {
         let parent = docs.first_in(d..d + 1, PARENT_NAME);
         let name = docs.first_in(d..d + 1, PROCESS_NAME).unwrap_or_default();
+        // what events say is shown, never obeyed: control characters (a terminal's escape
+        // sequences, line breaks) are written escaped
         let args = docs.texts(d, PROCESS_ARGS);
         let cmd = if args.is_empty() {
             name.clone()
@@ -420,24 +450,24 @@ pub fn write_table(
         let pid = docs.first_in(d..d + 1, PROCESS_PID);
         let mut line = String::new();
         if let Some(p) = parent {
-            line.push_str(&p);
+            line.push_str(&printable(&p));
             line.push_str(" → ");
         }
-        line.push_str(&clip(&cmd, 160));
+        line.push_str(&printable(&clip(&cmd, 160)));
         let mut extra = Vec::new();
         if let Some(p) = pid {
-            extra.push(format!("pid {p}"));
+            extra.push(format!("pid {}", printable(&p)));
         }
         if let Some(u) = user {
-            extra.push(format!("user {u}"));
+            extra.push(format!("user {}", printable(&u)));
         }
         if !extra.is_empty() {
             line.push_str(&format!("  [{}]", extra.join(", ")));
         }
         let _ = writeln!(out, "    process  {line}");
     }
-    if let Some(ip) = docs.first(DEST_IP) {
-        match docs.first(DEST_PORT) {
+    if let Some(ip) = docs.first(DEST_IP).map(|x| printable(&x).into_owned()) {
+        match docs.first(DEST_PORT).map(|x| printable(&x).into_owned()) {
             Some(p) if ip.contains(':') => {
                 let _ = writeln!(out, "    dest     [{ip}]:{p}");
             }
@@ -472,6 +502,42 @@ pub fn emit<W: Write>(w: &mut W, buf: &[u8]) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_values_from_events_cannot_drive_the_terminal() {
+        assert_eq!(printable("bash -i"), "bash -i");
+        assert_eq!(
+            printable("a\u{1b}[2K\u{1b}[1A\nFAKE\u{9b}\u{7f}é"),
+            "a\\u{1b}[2K\\u{1b}[1A\\nFAKE\\u{9b}\\u{7f}é"
+        );
+        let meta = &crate::handpack::RULES[0];
+        let l1 = br#"{"@timestamp":"2024-01-01T00:00:00Z","event":{"category":["process"]},"process":{"name":"sh","args":["sh","-c","x\u001b[2K\n    host     forged"]},"host":{"name":"h\u001b]0;t\u0007"}}"#;
+        let ev = MatchedEvent {
+            event: None,
+            raw: Some(l1),
+        };
+        let mut out = Vec::new();
+        write_table(&mut out, &mut DocReader::new(), meta, &[ev], &[None]);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text}"
+        );
+        // our own line breaks only: the forged `host` line stays inside the process line
+        let host_lines = text.lines().filter(|l| l.starts_with("    host ")).count();
+        assert_eq!(host_lines, 1, "{text}");
+        assert!(text.contains("x\\u{1b}[2K\\n    host     forged"), "{text}");
+    }
+
+    #[test]
+    fn an_alert_spans_its_earliest_to_its_latest_event() {
+        let at = |ts: i64| Some(EventRef { handle: 0, ts });
+        // a sample's events come in filter order: 2 s, then 1 s
+        assert_eq!(alert_times(&[at(2), at(1)]), (1, 2));
+        // a sequence's, in time order, possibly with a missing stage
+        assert_eq!(alert_times(&[at(1), None, at(5)]), (1, 5));
+        assert_eq!(alert_times(&[None]), (0, 0));
+    }
 
     #[test]
     fn json_strings_escape() {

@@ -59,6 +59,9 @@ pub struct Reorder {
     newest: Option<i64>,
     /// Most values and copied-string bytes of one event held so far.
     largest: (usize, usize),
+    /// Events released before the window had passed over them, because the buffer was
+    /// full.
+    released_early: u64,
 }
 
 impl Reorder {
@@ -76,6 +79,7 @@ impl Reorder {
             arrival: 0,
             newest: None,
             largest: (0, 0),
+            released_early: 0,
         }
     }
 
@@ -153,13 +157,14 @@ impl Reorder {
     /// The next entry due for release (every held entry with `all`), with its time.
     pub fn pop_due(&mut self, all: bool) -> Option<(usize, i64)> {
         let &Reverse((ts, _, idx)) = self.heap.peek()?;
-        let due = all
-            || self.heap.len() > self.max_events
-            || self.held_bytes > self.max_bytes
-            || self
-                .newest
-                .is_some_and(|n| ts <= n.saturating_sub(self.window));
-        if due {
+        let in_time = self
+            .newest
+            .is_some_and(|n| ts <= n.saturating_sub(self.window));
+        let full = self.heap.len() > self.max_events || self.held_bytes > self.max_bytes;
+        if full && !in_time && !all {
+            self.released_early += 1;
+        }
+        if all || full || in_time {
             self.heap.pop();
             if idx != Self::SKIP {
                 self.held_bytes -= self.pool[idx].bytes();
@@ -182,6 +187,12 @@ impl Reorder {
     pub fn free(&mut self, idx: usize) {
         let k = class_of_capacity(self.pool[idx].line.capacity()).min(CLASSES - 1);
         self.free[k].push(idx);
+    }
+
+    /// Events released before their window had passed, because the buffer held its
+    /// most events or bytes (later events up to the window late may then be stragglers).
+    pub fn released_early(&self) -> u64 {
+        self.released_early
     }
 
     /// Number of events held.
@@ -285,6 +296,7 @@ mod tests {
         // at most two events: the oldest goes early, in time order
         let mut r = Reorder::new(3_600_000_000_000, 2, 1 << 20);
         assert_eq!(held(&mut r, &lines), (vec![1], 2));
+        assert_eq!(r.released_early(), 1);
         // at most 100 bytes of lines (each is 33 bytes here): the oldest goes until the
         // rest fit
         assert_eq!(lines[0].len(), 33);

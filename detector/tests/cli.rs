@@ -285,6 +285,65 @@ fn inputs_split_by_event_kind_are_merged_in_time_order() {
 }
 
 #[test]
+fn an_output_that_fails_stops_the_run_and_the_output_may_not_be_an_input() {
+    // a generated stream of several chunks with reverse shells early on
+    let cfg = GenConfig {
+        events: 4000,
+        seed: 41,
+        shells: 30,
+        hosts: 5,
+        ..GenConfig::default()
+    };
+    let (stream, _) = generated(&cfg);
+    let f = tmp("for-output.ndjson");
+    std::fs::write(&f, &stream).unwrap();
+    let p = f.to_str().unwrap();
+    #[cfg(target_os = "linux")]
+    {
+        // a full disk: said at once, exit 1, and the rest of the input is not read
+        let out = run(BIN, &["-o", "/dev/full", p], None);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains("writing alerts failed, input not read further"),
+            "{err}"
+        );
+        assert!(!err.contains("4000 events"), "{err}");
+    }
+    // `-o` naming an input (by another spelling) is refused before anything is written
+    let dir = f.parent().unwrap().to_str().unwrap().to_string();
+    let other_spelling = format!("{dir}/./for-output.ndjson");
+    let out = run(BIN, &["-o", &other_spelling, p], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("is the input file"), "{err}");
+    assert_eq!(std::fs::read(&f).unwrap(), stream, "the input is untouched");
+}
+
+#[test]
+fn a_full_reorder_buffer_is_named_when_it_causes_stragglers() {
+    // 100,010 events 1 ms apart, then one as old as the first: a 1-day window would keep
+    // it, but the buffer holds at most 100,000 events and released the first ten early
+    let mut input = String::new();
+    for i in 0..100_010u64 {
+        input.push_str(&format!("{{\"@timestamp\":{}}}\n", 1_000_000 + i));
+    }
+    input.push_str("{\"@timestamp\":1000000}\n");
+    let out = run(
+        BIN,
+        &["--reorder-window", "1d", "-"],
+        Some(input.as_bytes()),
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("stragglers dropped: 1"), "{err}");
+    assert!(
+        err.contains("the reorder buffer was full (it holds at most 100000 events or 256 MiB) and released 10 event(s) before the window (1d) had passed"),
+        "{err}"
+    );
+}
+
+#[test]
 fn table_format_and_output_file() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.ndjson");
     let out = run(BIN, &["--format", "table", "-q", sample], None);

@@ -623,3 +623,31 @@ fn event_times_are_whole_milliseconds() {
     let (alerts, _) = run_with(SeedPack::new(), Options::default(), input.as_bytes(), 64);
     assert!(alerts.is_empty());
 }
+
+#[test]
+fn the_line_limit_does_not_count_the_cr_of_crlf() {
+    // a line of exactly the limit is accepted with either line ending, in one chunk or
+    // split across chunks anywhere; one byte more is too long
+    let pair = seed_pair("2024-05-01T00:00:00Z", "2024-05-01T00:00:00.5Z");
+    let exec = pair.lines().next().unwrap();
+    let max = exec.len();
+    for (ending, chunk) in [("\n", 1 << 16), ("\r\n", 1 << 16), ("\r\n", 7), ("\r\n", 1)] {
+        let input = pair.replace('\n', ending);
+        let opts = Options {
+            max_line_bytes: max,
+            ..Options::default()
+        };
+        let (alerts, stats) = run_with(SeedPack::new(), opts, input.as_bytes(), chunk);
+        assert_eq!(
+            (stats.bad_lines, alerts.len()),
+            (0, 1),
+            "{ending:?} {chunk}"
+        );
+        let opts = Options {
+            max_line_bytes: max - 1,
+            ..Options::default()
+        };
+        let (_, stats) = run_with(SeedPack::new(), opts, input.as_bytes(), chunk);
+        assert_eq!(stats.bad_too_long, 1, "{ending:?} {chunk}");
+    }
+}
