@@ -64,9 +64,15 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// An alert time as Elastic writes one: RFC 3339 in UTC with exactly three fraction
+/// digits (`2024-05-01T00:00:00.000Z`), so that alert times sort as text. Event times are
+/// whole milliseconds, so nothing is cut.
 fn ts_str(out: &mut Vec<u8>, ns: i64) {
     let mut s = String::with_capacity(32);
-    let _ = format_rfc3339(ns, &mut s);
+    let _ = format_rfc3339(ns - ns.rem_euclid(1_000_000), &mut s);
+    if !s.contains('.') {
+        s.insert_str(s.len() - 1, ".000");
+    }
     json_str(out, &s);
 }
 
@@ -537,6 +543,20 @@ mod tests {
         // a sequence's, in time order, possibly with a missing stage
         assert_eq!(alert_times(&[at(1), None, at(5)]), (1, 5));
         assert_eq!(alert_times(&[None]), (0, 0));
+    }
+
+    #[test]
+    fn alert_times_have_three_fraction_digits() {
+        let t = |ns: i64| {
+            let mut v = Vec::new();
+            ts_str(&mut v, ns);
+            String::from_utf8(v).unwrap()
+        };
+        let s = 1_714_521_600_000_000_000; // 2024-05-01T00:00:00Z
+        assert_eq!(t(s), "\"2024-05-01T00:00:00.000Z\"");
+        assert_eq!(t(s + 300_000_000), "\"2024-05-01T00:00:00.300Z\"");
+        assert_eq!(t(s + 7_000_000), "\"2024-05-01T00:00:00.007Z\"");
+        assert_eq!(t(s + 7_654_321), "\"2024-05-01T00:00:00.007Z\"");
     }
 
     #[test]
