@@ -23,6 +23,10 @@ pub fn cmd_expand(args: &[String]) -> ExitCode {
         }
         return ExitCode::from(1);
     }
+    // what is left out of the pack is said, as `build` says it
+    for n in &checked.notes {
+        errln!("eqlc expand: note: {n}");
+    }
     match eqlc::build::generate_pack_source(&checked.rules) {
         Ok(src) => {
             out!("{src}");

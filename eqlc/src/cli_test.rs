@@ -40,6 +40,10 @@ pub fn cmd_test(args: &[String]) -> ExitCode {
     for e in &checked.invalid {
         outln!("{e}");
     }
+    // expired exception items and lists that reach no rule change what the tests see
+    for n in &checked.notes {
+        outln!("note: {n}");
+    }
     // tests in a file that is not an EQL rule cannot run: say so, rather than pass (a
     // rule test has `events` or `expect`; a `Cargo.toml`'s `[[test]]` targets have not)
     for (path, reason) in &checked.skipped {

@@ -513,17 +513,15 @@ pub fn parse_exception_file(
             let expire_ns = match &it.expire_time {
                 None => None,
                 Some(t) => match match t.get_ref() {
-                    toml::Value::String(s) => eqlc_runtime::time::parse_rfc3339(s),
-                    toml::Value::Datetime(d) => eqlc_runtime::time::parse_rfc3339(&d.to_string()),
+                    toml::Value::String(s) => expire_time(s),
+                    toml::Value::Datetime(d) => expire_time(&d.to_string()),
                     _ => None,
                 } {
-                    Some(ns) => Some(ns),
+                    Some(ns) => ns,
                     None => {
                         diags.push(
                             Diagnostic::error(t.span(), "`expire_time` is not an RFC 3339 date")
-                                .with_help(
-                                    "write it like `2026-12-31T00:00:00.000Z` (years 1678 to 2261)",
-                                ),
+                                .with_help("write it like `2026-12-31T00:00:00.000Z`"),
                         );
                         continue;
                     }
@@ -732,6 +730,27 @@ fn entry(se: &Spanned<RawEntry>, in_nested: bool, diags: &mut Diagnostics) -> Op
     }
 }
 
+/// An item's `expire_time`: `Some(None)` for a date too far ahead to be held in
+/// nanoseconds (after 2262: `9999-12-31T23:59:59.999Z` is a common "never"), which never
+/// comes; `Some(Some(ns))` for one that can be (a date before 1678 has passed); `None`
+/// when `s` is not an RFC 3339 date.
+fn expire_time(s: &str) -> Option<Option<i64>> {
+    if let Some(ns) = eqlc_runtime::time::parse_rfc3339(s) {
+        return Some(Some(ns));
+    }
+    // the same date in a year that fits: valid, and beyond the range
+    let year: i32 = s.get(..4)?.parse().ok()?;
+    if s.as_bytes().get(4) != Some(&b'-') {
+        return None;
+    }
+    let probe = |y: i32| eqlc_runtime::time::parse_rfc3339(&format!("{y:04}{}", &s[4..]));
+    match year {
+        2262.. => probe(2000).map(|_| None),
+        ..1678 => probe(2000).map(|_| Some(i64::MIN)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -931,6 +950,15 @@ mod tests {
         assert_eq!(f.lists[0].items.len(), 1);
         assert!(expired.is_empty());
         assert!(file(&text("2001-09-09")).unwrap_err().contains("RFC 3339"));
+        // beyond what nanoseconds hold: the far future never comes, the far past has gone
+        let (f, expired) = file(&text("9999-12-31T23:59:59.999Z")).unwrap();
+        assert_eq!((f.lists[0].items.len(), expired.len()), (1, 0));
+        let (f, expired) = file(&text("1000-01-01T00:00:00Z")).unwrap();
+        assert_eq!((f.lists[0].items.len(), expired.len()), (0, 1));
+        // but a malformed date in such a year is still an error
+        assert!(file(&text("9999-13-31T00:00:00Z"))
+            .unwrap_err()
+            .contains("RFC 3339"));
     }
 
     #[test]

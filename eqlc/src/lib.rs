@@ -107,7 +107,12 @@ pub fn compile_rule_file(name: &str, text: &str, opts: &Options) -> RuleOutcome 
         Ok(rule_file::Loaded::Skipped(reason)) => return RuleOutcome::Skipped(reason),
         Ok(rule_file::Loaded::Exceptions) => {
             return match check_exception_lists(text, opts) {
-                Ok(n) => RuleOutcome::Skipped(format!("exception file ({n} item(s), all check)")),
+                Ok((n, 0)) => {
+                    RuleOutcome::Skipped(format!("exception file ({n} item(s), all check)"))
+                }
+                Ok((n, expired)) => RuleOutcome::Skipped(format!(
+                    "exception file ({n} item(s), all check; {expired} expired, left out when rules are built)"
+                )),
                 Err(diagnostics) => RuleOutcome::Failed {
                     source: source::Source::inline(name, text),
                     diagnostics,
@@ -147,11 +152,21 @@ pub fn compile_rule_file(name: &str, text: &str, opts: &Options) -> RuleOutcome 
 
 /// Read the `[[exceptions]]` lists of a file and check every item (expiry ignored):
 /// the number of items, or the diagnostics (spans into `text`).
-fn check_exception_lists(text: &str, opts: &Options) -> Result<usize, Diagnostics> {
-    let (f, _) = exceptions::parse_exception_file(text, 0)?;
+/// Check every item of an exception file (expired or not): the number of items, and of
+/// those that have expired by now.
+fn check_exception_lists(text: &str, opts: &Options) -> Result<(usize, usize), Diagnostics> {
+    let (f, _) = exceptions::parse_exception_file(text, i64::MIN)?;
     let diagnostics = exceptions::check_file(&f, opts);
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    Ok(f.lists.iter().map(|l| l.items.len()).sum())
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let items = f.lists.iter().flat_map(|l| &l.items);
+    let expired = items
+        .clone()
+        .filter(|it| it.expire_ns.is_some_and(|t| t <= now))
+        .count();
+    Ok((items.count(), expired))
 }

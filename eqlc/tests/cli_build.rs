@@ -268,6 +268,32 @@ fn exception_lists_in_another_folder_reach_their_rules() {
         ["e2", "e3"],
         "e1 is excepted; the expired item lets e3 through"
     );
+    // `check`, `expand` and `test` say so too
+    let eqlc = |args: &[&Path]| {
+        Command::new(env!("CARGO_BIN_EXE_eqlc"))
+            .args(args.iter().map(|p| p.as_os_str()))
+            .output()
+            .unwrap()
+    };
+    let r = eqlc(&[Path::new("check"), &lists]);
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        text.contains("2 item(s), all check; 1 expired, left out when rules are built"),
+        "{text}"
+    );
+    let r = eqlc(&[Path::new("expand"), &rules, &lists]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert!(
+        err.contains("eqlc expand: note: ") && err.contains("\"old\" has expired"),
+        "{err}"
+    );
+    let r = eqlc(&[Path::new("test"), &rules, &lists]);
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        text.contains("note: ") && text.contains("\"old\" has expired"),
+        "{text}"
+    );
 
     // a broken exception file stops the build at its place, before cargo runs
     std::fs::write(
