@@ -213,7 +213,7 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
 struct RawFile {
     #[serde(default)]
     metadata: Option<Metadata>,
-    rule: Option<RawRule>,
+    rule: Option<Spanned<RawRule>>,
     exceptions: Option<toml::Value>,
     #[serde(default)]
     test: Vec<RawTest>,
@@ -236,17 +236,17 @@ struct RawRule {
     name: Option<String>,
     rule_id: Option<String>,
     description: Option<String>,
-    risk_score: Option<i64>,
-    severity: Option<String>,
+    risk_score: Option<Spanned<i64>>,
+    severity: Option<Spanned<String>>,
     language: Option<String>,
     #[serde(rename = "type")]
     rule_type: Option<String>,
     tags: Vec<String>,
     #[serde(deserialize_with = "one_or_many")]
     index: Vec<String>,
-    interval: Option<String>,
+    interval: Option<Spanned<String>>,
     from: Option<String>,
-    max_signals: Option<u64>,
+    max_signals: Option<Spanned<u64>>,
     note: Option<String>,
     setup: Option<String>,
     references: Vec<String>,
@@ -263,6 +263,65 @@ struct RawRule {
 #[serde(default)]
 struct RawListRef {
     list_id: String,
+}
+
+/// The span of the `[rule]` header in `text`, given the span toml reports for the table
+/// (its first line; the whole span when no header is found, as for an inline table).
+fn rule_header(text: &str, table: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let table = table.start.min(text.len())..table.end.min(text.len());
+    let body = &text[table.clone()];
+    match body.find('\n') {
+        Some(n) if body.starts_with('[') => table.start..table.start + n,
+        _ => table,
+    }
+}
+
+/// The rule's settings that Kibana would refuse, as errors at their values: a severity
+/// other than the four, a risk score outside 0 to 100, `max_signals` of 0 (the rule could
+/// never alert), an `interval` that is not a duration.
+fn check_metadata(rule: &RawRule) -> Result<(), Diagnostics> {
+    let mut d = Diagnostics::default();
+    if let Some(sev) = &rule.severity {
+        let known = ["low", "medium", "high", "critical"];
+        if !known.iter().any(|k| sev.get_ref().eq_ignore_ascii_case(k)) {
+            d.push(
+                Diagnostic::error(sev.span(), format!("unknown severity `{}`", sev.get_ref()))
+                    .with_help("severity is one of `low`, `medium`, `high`, `critical`"),
+            );
+        }
+    }
+    if let Some(score) = &rule.risk_score {
+        if !(0..=100).contains(score.get_ref()) {
+            d.push(
+                Diagnostic::error(score.span(), "`risk_score` out of range")
+                    .with_help("a risk score is a whole number from 0 to 100"),
+            );
+        }
+    }
+    if let Some(n) = &rule.max_signals {
+        if *n.get_ref() == 0 {
+            d.push(
+                Diagnostic::error(n.span(), "`max_signals` of 0: the rule could never alert")
+                    .with_help("give at least 1 (Elastic's default is 100)"),
+            );
+        }
+    }
+    if let Some(i) = &rule.interval {
+        if eqlc_runtime::meta::parse_interval(i.get_ref()).is_none() {
+            d.push(
+                Diagnostic::error(
+                    i.span(),
+                    format!("`interval` `{}` is not a duration", i.get_ref()),
+                )
+                .with_help("write a whole number and a unit: `30s`, `5m`, `1h`"),
+            );
+        }
+    }
+    if d.is_empty() {
+        Ok(())
+    } else {
+        Err(d)
+    }
 }
 
 /// Read a rule file's text. Diagnostics (TOML syntax errors, missing fields) have spans
@@ -294,6 +353,9 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
     let Some(rule) = raw.rule else {
         return Ok(Loaded::Skipped("no `[rule]` table".to_string()));
     };
+    // where the `[rule]` table is, for what it lacks
+    let rule_span = rule_header(text, rule.span());
+    let rule = rule.into_inner();
     let language = match (&rule.language, &rule.rule_type) {
         (Some(l), _) => l.clone(),
         (None, Some(t)) if t == "eql" => "eql".to_string(),
@@ -303,11 +365,16 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
     if language != "eql" {
         return Ok(Loaded::Skipped(format!("language `{language}`, not EQL")));
     }
+    check_metadata(&rule)?;
     let Some(query) = rule.query else {
-        return Err(Diagnostic::error(0..0, "EQL rule without a `query`").into());
+        return Err(Diagnostic::error(rule_span, "EQL rule without a `query`")
+            .with_help("add the EQL text as `query` to the `[rule]` table")
+            .into());
     };
     let Some(name) = rule.name else {
-        return Err(Diagnostic::error(query.span(), "rule without a `name`").into());
+        return Err(Diagnostic::error(rule_span, "rule without a `name`")
+            .with_help("add `name = \"...\"` to the `[rule]` table")
+            .into());
     };
     let value_span = query.span();
     let query_text = query.into_inner();
@@ -337,15 +404,15 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
         name,
         rule_id: rule.rule_id.unwrap_or_default(),
         description: rule.description,
-        risk_score: rule.risk_score,
-        severity: rule.severity,
+        risk_score: rule.risk_score.map(Spanned::into_inner),
+        severity: rule.severity.map(Spanned::into_inner),
         language,
         rule_type: rule.rule_type,
         tags: rule.tags,
         index: rule.index,
-        interval: rule.interval,
+        interval: rule.interval.map(Spanned::into_inner),
         from: rule.from,
-        max_signals: rule.max_signals,
+        max_signals: rule.max_signals.map(Spanned::into_inner),
         note: rule.note,
         setup: rule.setup,
         references: rule.references,

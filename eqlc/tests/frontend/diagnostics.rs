@@ -245,6 +245,64 @@ fn error_in_a_toml_rule_is_reported_at_the_file_position() {
     assert!(diagnostics.render(&source).starts_with("bad.toml:2:"));
 }
 
+/// The diagnostics of a rule file, rendered.
+fn file_errors(text: &str) -> String {
+    match eqlc::compile_rule_file("r.toml", text, &Options::default()) {
+        RuleOutcome::Failed {
+            source,
+            diagnostics,
+        } => diagnostics.render(&source),
+        other => panic!("should fail: {other:?}"),
+    }
+}
+
+#[test]
+fn settings_kibana_refuses_are_errors_at_their_values() {
+    let rule = |extra: &str| {
+        format!("[metadata]\nx = 1\n\n[rule]\nname = \"n\"\nlanguage = \"eql\"\n{extra}query = \"process where true\"\n")
+    };
+    let e = file_errors(&rule(
+        "severity = \"informational\"\nrisk_score = 500\nmax_signals = 0\ninterval = \"banana\"\n",
+    ));
+    assert!(
+        e.contains("r.toml:7:12: error: unknown severity `informational`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("r.toml:8:14: error: `risk_score` out of range"),
+        "{e}"
+    );
+    assert!(e.contains("r.toml:9:15: error: `max_signals` of 0"), "{e}");
+    assert!(
+        e.contains("r.toml:10:12: error: `interval` `banana` is not a duration"),
+        "{e}"
+    );
+    // the values rules use pass (severity in any case, as before)
+    let ok = rule("severity = \"High\"\nrisk_score = 73\nmax_signals = 1\ninterval = \"60m\"\n");
+    assert!(matches!(
+        eqlc::compile_rule_file("r.toml", &ok, &Options::default()),
+        RuleOutcome::Compiled { .. }
+    ));
+    // what the `[rule]` table lacks is reported at its header
+    let e = file_errors("[metadata]\nx = 1\n\n[rule]\nname = \"n\"\nlanguage = \"eql\"\n");
+    assert!(
+        e.contains("r.toml:4:1: error: EQL rule without a `query`"),
+        "{e}"
+    );
+    let e = file_errors("[rule]\nlanguage = \"eql\"\nquery = \"process where true\"\n");
+    assert!(
+        e.contains("r.toml:1:1: error: rule without a `name`"),
+        "{e}"
+    );
+    // a TOML message is one line
+    let e = file_errors("[rule]\nname = \"a\"\n[rule]\nname = \"b\"\n");
+    let first = e.lines().next().unwrap();
+    assert!(
+        first.contains("invalid rule file:") && first.len() > 30,
+        "{e}"
+    );
+}
+
 #[test]
 fn non_rules_are_skipped_with_a_reason() {
     for (text, why) in [
