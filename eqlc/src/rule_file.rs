@@ -357,11 +357,32 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
     let rule_span = rule_header(text, rule.span());
     let rule = rule.into_inner();
     let language = match (&rule.language, &rule.rule_type) {
-        (Some(l), _) => l.clone(),
+        (Some(l), _) => l.to_ascii_lowercase(),
         (None, Some(t)) if t == "eql" => "eql".to_string(),
         (None, Some(t)) => return Ok(Loaded::Skipped(format!("rule type `{t}` has no EQL query"))),
         (None, None) => return Ok(Loaded::Skipped("rule has no `language`".to_string())),
     };
+    // `type` and `language` go together: an EQL rule is `type = "eql"`, and the other
+    // types run other languages; a file that says both is contradictory, not skippable
+    match (language.as_str(), rule.rule_type.as_deref()) {
+        ("eql", Some(t)) if t != "eql" => {
+            return Err(Diagnostic::error(
+                rule_span,
+                format!("rule of type `{t}` with language `eql`"),
+            )
+            .with_help("an EQL rule has `type = \"eql\"`; other types use other languages")
+            .into());
+        }
+        (l, Some("eql")) if l != "eql" => {
+            return Err(Diagnostic::error(
+                rule_span,
+                format!("rule of type `eql` with language `{l}`"),
+            )
+            .with_help("an EQL rule has `language = \"eql\"`")
+            .into());
+        }
+        _ => {}
+    }
     if language != "eql" {
         return Ok(Loaded::Skipped(format!("language `{language}`, not EQL")));
     }

@@ -294,6 +294,24 @@ fn settings_kibana_refuses_are_errors_at_their_values() {
         e.contains("r.toml:1:1: error: rule without a `name`"),
         "{e}"
     );
+    // `type` and `language` must agree
+    let e = file_errors("[rule]\nname = \"n\"\ntype = \"query\"\nlanguage = \"eql\"\nquery = \"process where true\"\n");
+    assert!(
+        e.contains("r.toml:1:1: error: rule of type `query` with language `eql`"),
+        "{e}"
+    );
+    let e = file_errors(
+        "[rule]\nname = \"n\"\ntype = \"eql\"\nlanguage = \"kuery\"\nquery = \"a:b\"\n",
+    );
+    assert!(
+        e.contains("error: rule of type `eql` with language `kuery`"),
+        "{e}"
+    );
+    let upper = "[rule]\nname = \"n\"\ntype = \"eql\"\nlanguage = \"EQL\"\nquery = \"process where true\"\n";
+    assert!(matches!(
+        eqlc::compile_rule_file("r.toml", upper, &Options::default()),
+        RuleOutcome::Compiled { .. }
+    ));
     // a TOML message is one line
     let e = file_errors("[rule]\nname = \"a\"\n[rule]\nname = \"b\"\n");
     let first = e.lines().next().unwrap();
