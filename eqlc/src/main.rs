@@ -223,6 +223,15 @@ fn cmd_check(args: &[String]) -> ExitCode {
             } => {
                 failed += 1;
                 outln!("{}", diagnostics.render(&source));
+                // its id is taken all the same, as `build` takes it: a later rule with
+                // the same id is a duplicate whether or not this one checks
+                if let Ok(eqlc::rule_file::Loaded::Rule(r)) =
+                    eqlc::rule_file::parse_rule_file(&text)
+                {
+                    if !r.rule_id.is_empty() {
+                        ids.entry(r.rule_id.clone()).or_insert_with(|| name.clone());
+                    }
+                }
             }
         }
     }
