@@ -203,9 +203,7 @@ fn check_rejects_a_second_rule_with_the_same_id_as_build_does() {
         Some("checked 2 rules: 1 ok, 1 failed")
     );
     // the first rule failing to check does not free its id, for `build` neither
-    let bad = format!(
-        "[rule]\nname = \"first\"\nrule_id = \"same-id\"\nlanguage = \"eql\"\nquery = 'process where bogus(1)'\n"
-    );
+    let bad = "[rule]\nname = \"first\"\nrule_id = \"same-id\"\nlanguage = \"eql\"\nquery = 'process where bogus(1)'\n";
     std::fs::write(d.join("a.toml"), bad).unwrap();
     let (code, out) = eqlc(&["check", d.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
