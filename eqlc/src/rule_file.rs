@@ -339,18 +339,28 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
             format!("invalid rule file: {message}"),
         ))
     };
-    // What the file is comes first, from its tables alone: a TOML file that is neither a
-    // rule nor an exception list (a `Cargo.toml` beside the rules) is passed over, not
-    // read against the rule file's schema.
-    let table: toml::Table = toml::from_str(text).map_err(invalid)?;
-    if !table.contains_key("rule") {
-        if table.get("exceptions").is_some_and(toml::Value::is_array) {
+    // A TOML file that is neither a rule nor an exception list (a `Cargo.toml` beside
+    // the rules) is passed over, not judged by the rule file's schema: when the file does
+    // not read as a rule file, what it is is decided from its tables alone.
+    let raw: RawFile = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let table: toml::Table = toml::from_str(text).map_err(invalid)?;
+            if table.contains_key("rule") {
+                return Err(invalid(e));
+            }
+            RawFile {
+                metadata: None,
+                rule: None,
+                exceptions: table.get("exceptions").cloned(),
+                test: Vec::new(),
+            }
+        }
+    };
+    let Some(rule) = raw.rule else {
+        if raw.exceptions.as_ref().is_some_and(toml::Value::is_array) {
             return Ok(Loaded::Exceptions);
         }
-        return Ok(Loaded::Skipped("no `[rule]` table".to_string()));
-    }
-    let raw: RawFile = toml::from_str(text).map_err(invalid)?;
-    let Some(rule) = raw.rule else {
         return Ok(Loaded::Skipped("no `[rule]` table".to_string()));
     };
     // where the `[rule]` table is, for what it lacks
