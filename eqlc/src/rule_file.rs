@@ -254,7 +254,7 @@ struct RawRule {
     license: Option<String>,
     event_category_override: Option<String>,
     timestamp_override: Option<String>,
-    threat: Vec<Threat>,
+    threat: Vec<Spanned<Threat>>,
     exceptions_list: Vec<RawListRef>,
     query: Option<Spanned<String>>,
 }
@@ -317,11 +317,43 @@ fn check_metadata(rule: &RawRule) -> Result<(), Diagnostics> {
             );
         }
     }
+    // Kibana's threat mapping: a framework and a tactic with its id and name; each
+    // technique, and sub-technique, with its id and name
+    for t in &rule.threat {
+        let th = t.get_ref();
+        let mut missing = Vec::new();
+        if th.framework.is_empty() {
+            missing.push("`framework`");
+        }
+        if th.tactic.id.is_empty() || th.tactic.name.is_empty() {
+            missing.push("a `tactic` with `id` and `name`");
+        }
+        let partial = |id: &str, name: &str| id.is_empty() || name.is_empty();
+        if th.technique.iter().any(|x| {
+            partial(&x.id, &x.name) || x.subtechnique.iter().any(|y| partial(&y.id, &y.name))
+        }) {
+            missing.push("an `id` and `name` for every technique and sub-technique");
+        }
+        if !missing.is_empty() {
+            d.push(
+                Diagnostic::error(
+                    table_start(t.span()),
+                    format!("threat entry without {}", missing.join(", ")),
+                )
+                .with_help("e.g. `framework = \"MITRE ATT&CK\"` and `[rule.threat.tactic]` with `id = \"TA0002\"`, `name = \"Execution\"`, `reference`"),
+            );
+        }
+    }
     if d.is_empty() {
         Ok(())
     } else {
         Err(d)
     }
+}
+
+/// The first character of a table's span (its header, where a reader looks).
+fn table_start(span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    span.start..span.start + 1
 }
 
 /// Read a rule file's text. Diagnostics (TOML syntax errors, missing fields) have spans
@@ -451,7 +483,7 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
         license: rule.license,
         event_category_override: rule.event_category_override,
         timestamp_override: rule.timestamp_override,
-        threat: rule.threat,
+        threat: rule.threat.into_iter().map(Spanned::into_inner).collect(),
         inline_exceptions: raw.exceptions.as_ref().is_some_and(toml::Value::is_array),
         exceptions_list: rule
             .exceptions_list

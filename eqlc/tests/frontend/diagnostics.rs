@@ -294,6 +294,12 @@ fn settings_kibana_refuses_are_errors_at_their_values() {
         e.contains("r.toml:1:1: error: rule without a `name`"),
         "{e}"
     );
+    // a threat entry needs its framework and tactic
+    let e = file_errors("[rule]\nname = \"n\"\nlanguage = \"eql\"\nquery = \"process where true\"\n\n[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n");
+    assert!(
+        e.contains("r.toml:6:1: error: threat entry without a `tactic` with `id` and `name`"),
+        "{e}"
+    );
     // `type` and `language` must agree
     let e = file_errors("[rule]\nname = \"n\"\ntype = \"query\"\nlanguage = \"eql\"\nquery = \"process where true\"\n");
     assert!(
