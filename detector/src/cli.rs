@@ -123,26 +123,32 @@ pub fn format_duration_ns(ns: i64) -> String {
     format!("{}{unit}", ns / size)
 }
 
-/// The summary's note when `n` events were dropped as stragglers under `window_ns`, the
-/// reorder buffer having released `early` events before their time because it was full.
-fn straggler_note(n: u64, opts: &Options, early: u64) -> String {
-    let window_ns = opts.reorder_window_ns;
-    let how = if window_ns == 0 {
-        "came after newer ones (no reorder window)".to_string()
-    } else if early > 0 {
-        format!(
-            "came after newer ones: the reorder buffer was full (it holds at most {} events or {} MiB) and released {early} event(s) before the window ({}) had passed",
+/// The summary's notes on stragglers, by cause: later than the reorder window (or with
+/// none), or within it but after the full buffer had released newer events early.
+fn straggler_notes(s: &Stats, opts: &Options) -> Vec<String> {
+    let full = s.stragglers_by_full_buffer.min(s.stragglers);
+    let late = s.stragglers - full;
+    let mut notes = Vec::new();
+    if late > 0 {
+        let how = if opts.reorder_window_ns == 0 {
+            "came after newer ones (no reorder window)".to_string()
+        } else {
+            format!(
+                "came more than the reorder window ({}) after newer ones",
+                format_duration_ns(opts.reorder_window_ns)
+            )
+        };
+        notes.push(format!("{late} event(s) {how} and were dropped; for input not in time order (a file merged from several sources, shippers that lag) give a longer --reorder-window DUR"));
+    }
+    if full > 0 {
+        notes.push(format!(
+            "{full} event(s) came within the reorder window ({}) but after the full reorder buffer (at most {} events or {} MiB) had released newer events early, and were dropped; sort the input by @timestamp, or give it as several inputs each in time order (they are merged)",
+            format_duration_ns(opts.reorder_window_ns),
             opts.reorder_max_events,
             opts.reorder_max_bytes >> 20,
-            format_duration_ns(window_ns)
-        )
-    } else {
-        format!(
-            "came more than the reorder window ({}) after newer ones",
-            format_duration_ns(window_ns)
-        )
-    };
-    format!("{n} event(s) {how} and were dropped; for input not in time order (a file merged from several sources, shippers that lag) give a longer --reorder-window DUR")
+        ));
+    }
+    notes
 }
 
 /// Whether paths `a` and `b` name one existing file (through links or other spellings).
@@ -206,16 +212,18 @@ fn run_merged<P: RulePack, W: Write, D: Write>(
     let mut merger = Merger::new(readers, max_line_bytes);
     let mut last_progress = Instant::now();
     for n in 0u64.. {
+        // checked before every line (an atomic load): a signal or a failed write stops
+        // the run at once, however slowly the lines come
+        let s = flag.load(Ordering::Relaxed);
+        if s != 0 {
+            return (s, input_error);
+        }
+        // a closed pipe, a full disk: nothing more can be written, so stop reading
+        // rather than consume input whose alerts would be lost
+        if det.output_error().is_some() {
+            break;
+        }
         if n % 1024 == 0 {
-            let s = flag.load(Ordering::Relaxed);
-            if s != 0 {
-                return (s, input_error);
-            }
-            // a closed pipe, a full disk: nothing more can be written, so stop reading
-            // rather than consume input whose alerts would be lost
-            if det.output_error().is_some() {
-                break;
-            }
             if let Some(start) = progress {
                 if last_progress.elapsed() >= Duration::from_secs(1) {
                     last_progress = Instant::now();
@@ -370,6 +378,10 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
         return ExitCode::SUCCESS;
     }
     drop(probe);
+    if args.inputs.iter().filter(|i| *i == "-").count() > 1 {
+        eprintln!("{prog}: standard input ('-') named more than once\n\n{USAGE}");
+        return ExitCode::from(2);
+    }
     let sources = match open_sources(&args.inputs) {
         Ok(s) => s,
         Err(e) => {
@@ -484,12 +496,8 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
     if !args.quiet {
         let mut err = io::stderr().lock();
         let _ = err.write_all(summary(prog, &stats, det.pack().rules(), elapsed).as_bytes());
-        if stats.stragglers > 0 {
-            let _ = writeln!(
-                err,
-                "{prog}: note: {}",
-                straggler_note(stats.stragglers, &args.opts, stats.released_early)
-            );
+        for note in straggler_notes(&stats, &args.opts) {
+            let _ = writeln!(err, "{prog}: note: {note}");
         }
     }
     if signal != 0 {

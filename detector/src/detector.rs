@@ -109,6 +109,9 @@ pub struct Stats {
     /// Events the reorder buffer released before its window had passed, because it was
     /// full (`reorder_max_events` or `reorder_max_bytes`).
     pub released_early: u64,
+    /// Stragglers that came within the reorder window but after the full buffer had
+    /// released newer events early (the rest came later than the window).
+    pub stragglers_by_full_buffer: u64,
     /// Alerts written, per rule (index as in `RulePack::rules`).
     pub alerts: Vec<u64>,
     /// Alerts suppressed by `max_signals`, per rule.
@@ -553,7 +556,10 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         s.suppressed.clone_from(&self.sink.suppressed);
         s.lost_lines = self.sink.store.lost();
         s.pack = self.pack.stats();
-        s.released_early = self.reorder.as_ref().map_or(0, Reorder::released_early);
+        if let Some(r) = &self.reorder {
+            s.released_early = r.released_early();
+            s.stragglers_by_full_buffer = r.stragglers_by_cause().1;
+        }
         s
     }
 

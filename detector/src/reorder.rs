@@ -45,6 +45,12 @@ fn class_of_capacity(cap: usize) -> usize {
     (usize::BITS - 1 - cap.max(1).leading_zeros()) as usize
 }
 
+/// Most values, and copied-string bytes, every pooled entry gets room for (events of up
+/// to this many, some 120 fields, are held without allocating once warm; a larger one
+/// gets what it needs, given back when it is released).
+const RESERVE_VALUES: usize = 128;
+const RESERVE_ARENA: usize = 2 << 10;
+
 /// The reorder buffer.
 pub struct Reorder {
     window: i64,
@@ -62,6 +68,10 @@ pub struct Reorder {
     /// Events released before the window had passed over them, because the buffer was
     /// full.
     released_early: u64,
+    /// Stragglers by cause: later than the window, or within it but older than an event
+    /// the full buffer had released early.
+    late_by_window: u64,
+    late_by_full_buffer: u64,
 }
 
 impl Reorder {
@@ -80,6 +90,8 @@ impl Reorder {
             newest: None,
             largest: (0, 0),
             released_early: 0,
+            late_by_window: 0,
+            late_by_full_buffer: 0,
         }
     }
 
@@ -116,15 +128,20 @@ impl Reorder {
     ) -> Result<(), Option<DecodeError>> {
         let (text, ts) = decoder.decode_bytes(raw, slots).map_err(Some)?;
         if released.is_some_and(|r| ts < r) {
+            self.count_straggler(ts);
             return Err(None);
         }
         let idx = self.take_entry(text.len());
         let e = &mut self.pool[idx];
         e.line.clear();
         e.line.push_str(text);
-        // every entry gets room for the largest event held so far, so that once the
-        // largest has been seen an entry taken from the pool never grows
-        e.values.reserve(self.largest.0, self.largest.1);
+        // every entry gets room for the largest event held so far (up to a bound), so
+        // that once the largest has been seen an entry taken from the pool never grows; an
+        // outsized event does not make every later entry outsized
+        e.values.reserve(
+            self.largest.0.min(RESERVE_VALUES),
+            self.largest.1.min(RESERVE_ARENA),
+        );
         slots.save(&mut e.values);
         let (n, a) = e.values.len();
         self.largest = (self.largest.0.max(n), self.largest.1.max(a));
@@ -142,6 +159,7 @@ impl Reorder {
     /// neither copied nor decoded. `false`: not held, a straggler (older than `released`).
     pub fn insert_skip(&mut self, ts: i64, released: Option<i64>) -> bool {
         if released.is_some_and(|r| ts < r) {
+            self.count_straggler(ts);
             return false;
         }
         self.heap.push(Reverse((ts, self.arrival, Self::SKIP)));
@@ -185,6 +203,10 @@ impl Reorder {
 
     /// Return an entry to the pool.
     pub fn free(&mut self, idx: usize) {
+        // an entry that held an outsized event goes back to the pool at the usual size
+        self.pool[idx]
+            .values
+            .clear_and_shrink_to(RESERVE_VALUES, RESERVE_ARENA);
         let k = class_of_capacity(self.pool[idx].line.capacity()).min(CLASSES - 1);
         self.free[k].push(idx);
     }
@@ -193,6 +215,26 @@ impl Reorder {
     /// most events or bytes (later events up to the window late may then be stragglers).
     pub fn released_early(&self) -> u64 {
         self.released_early
+    }
+
+    /// A straggler at `ts`: within the window of the newest event, it is one only because
+    /// the full buffer released newer events early.
+    fn count_straggler(&mut self, ts: i64) {
+        if self
+            .newest
+            .is_some_and(|n| ts > n.saturating_sub(self.window))
+        {
+            self.late_by_full_buffer += 1;
+        } else {
+            self.late_by_window += 1;
+        }
+    }
+
+    /// Stragglers (as [`Reorder::insert`] and [`Reorder::insert_skip`] found them) later
+    /// than the window, and within it but dropped because the full buffer had released
+    /// newer events early.
+    pub fn stragglers_by_cause(&self) -> (u64, u64) {
+        (self.late_by_window, self.late_by_full_buffer)
     }
 
     /// Number of events held.
@@ -271,6 +313,36 @@ mod tests {
                 r#"2ms [Str("two")] [Int(1), Int(2)]"#
             ]
         );
+    }
+
+    #[test]
+    fn an_outsized_event_does_not_shrink_the_buffer_for_the_rest() {
+        // one event of 40,000 values, then 1,000 ordinary ones, all within a 1 h window
+        // and 8 MiB: every one is held (when each entry took room for the largest event,
+        // some 1 MB apiece, the buffer released nearly all of them early)
+        let mut dec = Decoder::new(FieldTrie::new(&["p"], &|_| FieldType::Any));
+        let mut slots = SlotBuf::new(1);
+        let mut r = Reorder::new(3_600_000_000_000, 100_000, 8 << 20);
+        let big = format!("{{\"@timestamp\":1,\"p\":[{}1]}}", "1,".repeat(39_999));
+        r.insert(big.as_bytes(), &mut dec, &mut slots, None)
+            .unwrap();
+        for i in 0..1000 {
+            let l = format!("{{\"@timestamp\":{},\"p\":\"x\"}}", 2 + i);
+            r.insert(l.as_bytes(), &mut dec, &mut slots, None).unwrap();
+            assert!(r.pop_due(false).is_none(), "released early at event {i}");
+        }
+        assert_eq!((r.len(), r.released_early()), (1001, 0));
+        // released and freed, the big entry goes back to the usual size
+        let mut released = 0;
+        while let Some((i, _)) = r.pop_due(true) {
+            r.free(i);
+            released += 1;
+        }
+        assert_eq!(released, 1001);
+        assert!(r
+            .pool
+            .iter()
+            .all(|e| e.values.bytes() <= 128 * 24 + (2 << 10)));
     }
 
     #[test]

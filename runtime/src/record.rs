@@ -259,6 +259,20 @@ impl SlotSnapshot {
         self.values.is_empty()
     }
 
+    /// Forget what the snapshot holds, and give back memory beyond room for `values`
+    /// values and `arena` bytes of copied strings.
+    pub fn clear_and_shrink_to(&mut self, values: usize, arena: usize) {
+        self.values.clear();
+        self.arena.clear();
+        self.ts = None;
+        if self.values.capacity() > values {
+            self.values.shrink_to(values);
+        }
+        if self.arena.capacity() > arena {
+            self.arena.shrink_to(arena);
+        }
+    }
+
     /// Make room for `values` values and `arena` bytes of copied strings, so that saving
     /// an event no larger allocates nothing.
     pub fn reserve(&mut self, values: usize, arena: usize) {
