@@ -98,7 +98,8 @@ pub fn parse_duration_ns(s: &str) -> Option<i64> {
 /// are still matched in time order. Holding them costs little (each is decoded once; on
 /// 200,000 mixed events the bundled pack took 0.98x and the 1,024-rule corpus pack 1.10x
 /// the CPU time of no window, medians of 9 paired runs), and delays an alert until events
-/// this much newer arrive or input ends.
+/// this much newer arrive, input ends, or the input has been quiet this long in
+/// wall-clock time.
 pub const DEFAULT_REORDER_WINDOW_NS: i64 = 2_000_000_000;
 
 /// `ns` in the largest unit of `--reorder-window` that divides it (`2s`, `1500ms`).
@@ -438,6 +439,9 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
     } else {
         let (rx, recycle) = spawn_reader(sources);
         let mut current = 0usize;
+        let mut last_data = Instant::now();
+        let idle_release = Duration::from_nanos(args.opts.reorder_window_ns.max(0) as u64)
+            .max(Duration::from_millis(100));
         loop {
             let s = flag.load(Ordering::Relaxed);
             if s != 0 {
@@ -457,6 +461,7 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
                 Ok(Msg::Data(buf)) => {
                     det.feed(&buf);
                     let _ = recycle.send(buf);
+                    last_data = Instant::now();
                 }
                 Ok(Msg::End) => det.end_source(),
                 Ok(Msg::Error(e)) => {
@@ -467,7 +472,13 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
                     input_error = true;
                     det.end_source();
                 }
-                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Timeout) => {
+                    // a quiet live stream: held events wait no longer than the window,
+                    // in wall-clock time, for events that would come before them
+                    if det.holds_events() && last_data.elapsed() >= idle_release {
+                        det.release_held();
+                    }
+                }
                 Err(RecvTimeoutError::Disconnected) => break,
             }
             if progress && last_progress.elapsed() >= Duration::from_secs(1) {

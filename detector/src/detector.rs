@@ -485,6 +485,18 @@ impl<P: RulePack, W: Write, D: Write> Detector<P, W, D> {
         self.stats.events += 1;
     }
 
+    /// Give the pack every event the reorder buffer holds, as if the window had passed
+    /// over them (a live stream has gone quiet: its alerts should not wait for the next
+    /// event). An event older than those released that comes later is a straggler.
+    pub fn release_held(&mut self) {
+        self.release(true);
+    }
+
+    /// Whether the reorder buffer holds events.
+    pub fn holds_events(&self) -> bool {
+        self.reorder.as_ref().is_some_and(|r| !r.is_empty())
+    }
+
     /// Give the pack every reorder-buffered event that is due (all with `all`).
     fn release(&mut self, all: bool) {
         let Some(r) = &mut self.reorder else {

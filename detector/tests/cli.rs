@@ -350,6 +350,47 @@ fn a_full_reorder_buffer_is_named_when_it_causes_stragglers() {
 }
 
 #[test]
+fn a_quiet_live_stream_gets_its_alerts_without_waiting_for_more_events() {
+    // a reverse shell on a pipe that stays open: under the 2 s window the pair is held
+    // until newer events come, so once the stream has been quiet for the window the
+    // held events are released and the alert is written, before the input ends
+    let host = r#""host":{"id":"h1","os":{"type":"linux"}}"#;
+    let exec = format!(
+        r#"{{"@timestamp":"2024-05-01T00:00:00Z","event":{{"id":"e1","category":["process"],"type":["start"],"action":"exec"}},{host},"process":{{"entity_id":"p1","name":"python3","args":["python3","-c","import pty; pty.spawn('/bin/sh')"],"args_count":3,"parent":{{"name":"bash"}}}}}}"#
+    );
+    let conn = format!(
+        r#"{{"@timestamp":"2024-05-01T00:00:00.5Z","event":{{"id":"e2","category":["network"],"type":["start"],"action":"connection_attempted"}},{host},"process":{{"entity_id":"p1","name":"python3"}},"destination":{{"ip":"203.0.113.7"}}}}"#
+    );
+    let mut child = Command::new(BIN)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{exec}\n{conn}\n").as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    let first = rx.recv_timeout(Duration::from_secs(20));
+    drop(stdin); // end of input only now
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let line = first.expect("the alert came while the input was still open");
+    let alert: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(alert["eqlc.events"][1]["event"]["id"], "e2");
+}
+
+#[test]
 fn table_format_and_output_file() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sample.ndjson");
     let out = run(BIN, &["--format", "table", "-q", sample], None);
