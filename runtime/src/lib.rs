@@ -3,8 +3,9 @@
 //! Module map:
 //! * [`value`] — [`Value`], one value of a field as generated code sees it.
 //! * [`record`] — [`Record`] (slot-indexed field access for generated matchers),
-//!   [`SlotBuf`] (reusable decoded-event storage) and [`Event`] (generic field lookup by
-//!   path, implemented for `serde_json::Value`).
+//!   [`SlotBuf`] (reusable decoded-event storage), [`SlotSnapshot`] (a decoded event
+//!   kept aside, as the detector's reorder buffer holds it) and [`Event`] (generic field
+//!   lookup by path, implemented for `serde_json::Value`).
 //! * [`text`] — string matching primitives: case folding, wildcard patterns, value sets.
 //! * [`cidr`] — IPv4/IPv6 blocks and membership tests.
 //! * [`func`] — the 16 EQL functions over computed values ([`func::Val`]).
