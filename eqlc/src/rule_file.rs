@@ -278,7 +278,8 @@ fn rule_header(text: &str, table: std::ops::Range<usize>) -> std::ops::Range<usi
 
 /// The rule's settings that Kibana would refuse, as errors at their values: a severity
 /// other than the four, a risk score outside 0 to 100, `max_signals` of 0 (the rule could
-/// never alert), an `interval` that is not a duration.
+/// never alert), an `interval` that is not a duration, a threat entry without its
+/// framework or its tactic's (techniques') id and name.
 fn check_metadata(rule: &RawRule) -> Result<(), Diagnostics> {
     let mut d = Diagnostics::default();
     if let Some(sev) = &rule.severity {
@@ -360,7 +361,8 @@ fn table_start(span: std::ops::Range<usize>) -> std::ops::Range<usize> {
 /// into `text` itself.
 ///
 /// # Errors
-/// Invalid TOML, wrong field types, or an EQL rule without `name` or `query`.
+/// Invalid TOML, wrong field types, an EQL rule without `name` or `query`, `type` and
+/// `language` that contradict each other, or settings Kibana refuses ([`check_metadata`]).
 pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
     let invalid = |e: toml::de::Error| {
         let span = e.span().unwrap_or(0..0);
