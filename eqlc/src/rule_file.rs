@@ -362,7 +362,8 @@ fn table_start(span: std::ops::Range<usize>) -> std::ops::Range<usize> {
 ///
 /// # Errors
 /// Invalid TOML, wrong field types, an EQL rule without `name` or `query`, `type` and
-/// `language` that contradict each other, or settings Kibana refuses ([`check_metadata`]).
+/// `language` that contradict each other, or settings Kibana refuses (severity,
+/// `risk_score`, `max_signals`, `interval`, threat entries).
 pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
     let invalid = |e: toml::de::Error| {
         let span = e.span().unwrap_or(0..0);
