@@ -419,6 +419,23 @@ pub fn run<P: RulePack>(make_pack: impl Fn(usize) -> P, args: &[String]) -> Exit
             Format::Ndjson
         });
     let pack = make_pack((args.max_pending / n_stateful).max(1));
+    // settings raised to what the detector needs are said, not changed silently
+    if !args.quiet {
+        if args.max_pending < n_stateful {
+            eprintln!(
+                "{prog}: note: --max-pending {} is below the {n_stateful} rules that keep state; each keeps 1, {n_stateful} in all",
+                args.max_pending
+            );
+        }
+        if opts.keep_bytes <= opts.max_line_bytes {
+            eprintln!(
+                "{prog}: note: --keep-bytes {} cannot hold a line of --max-line-bytes {}; raised to {}",
+                opts.keep_bytes,
+                opts.max_line_bytes,
+                opts.max_line_bytes + 1
+            );
+        }
+    }
     let flag = install_signals();
     let mut det = Detector::new(pack, opts, out, io::stderr());
     let progress = !args.quiet && all_files && io::stderr().is_terminal();

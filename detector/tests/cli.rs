@@ -318,6 +318,20 @@ fn an_output_that_fails_stops_the_run_and_the_output_may_not_be_an_input() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("is the input file"), "{err}");
     assert_eq!(std::fs::read(&f).unwrap(), stream, "the input is untouched");
+    // a line store smaller than a line is raised, and said so
+    let out = run(
+        BIN,
+        &["--keep-bytes", "10", "--max-line-bytes", "100", "-"],
+        Some(b"{\"@timestamp\":1}\n"),
+    );
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "note: --keep-bytes 10 cannot hold a line of --max-line-bytes 100; raised to 101"
+        ),
+        "{err}"
+    );
     // standard input cannot be two inputs (merged, they would read each other's lines)
     let out = run(BIN, &["-", "-"], Some(&stream));
     assert_eq!(out.status.code(), Some(2));
