@@ -15,8 +15,9 @@
 //! A line whose time cannot be read (a bad line, a blank one) takes the time of the line
 //! before it in its input, so it stays in place; the detector reports it as usual.
 //!
-//! Lines are read whole, at most `max_line_bytes` of each kept: a longer line is read to
-//! its end without being stored and handed on as too long, with its length.
+//! Lines are read whole, at most `max_line_bytes` and one more byte of each kept (a `\r`
+//! before the newline, which the detector does not count): a longer line is read to its
+//! end without being stored and handed on as too long, with its length.
 
 use std::io::{self, BufRead, BufReader, Read};
 
