@@ -181,13 +181,19 @@ pub fn load_rules(path: &Path) -> Result<LoadedRules, String> {
     load_rule_paths(&[path.to_path_buf()])
 }
 
+/// The time now, in nanoseconds since the Unix epoch: what exception items' `expire_time`
+/// is compared with when rules are compiled.
+pub(crate) fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
 /// [`load_rules`] over several paths: exception files in any of them reach rules in any.
 pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
     let mut loaded = LoadedRules::default();
     let mut exception_files = Vec::new();
-    let now_ns = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let now_ns = now_ns();
     for file in toml_files_of(paths)? {
         let text = match read_rule_file(&file) {
             Ok(t) => t,

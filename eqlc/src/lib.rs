@@ -160,9 +160,7 @@ fn check_exception_lists(text: &str, opts: &Options) -> Result<(usize, usize), D
     if diagnostics.has_errors() {
         return Err(diagnostics);
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+    let now = compile::now_ns();
     let items = f.lists.iter().flat_map(|l| &l.items);
     let expired = items
         .clone()
