@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use eqlc_detector::gen::{generate, GenConfig, Truth, SEED_RULE_ID};
 
+mod common;
+use common::seed_pair;
+
 const BIN: &str = env!("CARGO_BIN_EXE_eqlc-detect");
 const BASELINE: &str = env!("CARGO_BIN_EXE_eqlc-detect-baseline");
 const GEN: &str = env!("CARGO_BIN_EXE_eqlc-gen");
@@ -368,13 +371,7 @@ fn a_quiet_live_stream_gets_its_alerts_without_waiting_for_more_events() {
     // a reverse shell on a pipe that stays open: under the 2 s window the pair is held
     // until newer events come, so once the stream has been quiet for the window the
     // held events are released and the alert is written, before the input ends
-    let host = r#""host":{"id":"h1","os":{"type":"linux"}}"#;
-    let exec = format!(
-        r#"{{"@timestamp":"2024-05-01T00:00:00Z","event":{{"id":"e1","category":["process"],"type":["start"],"action":"exec"}},{host},"process":{{"entity_id":"p1","name":"python3","args":["python3","-c","import pty; pty.spawn('/bin/sh')"],"args_count":3,"parent":{{"name":"bash"}}}}}}"#
-    );
-    let conn = format!(
-        r#"{{"@timestamp":"2024-05-01T00:00:00.5Z","event":{{"id":"e2","category":["network"],"type":["start"],"action":"connection_attempted"}},{host},"process":{{"entity_id":"p1","name":"python3"}},"destination":{{"ip":"203.0.113.7"}}}}"#
-    );
+    let pair = seed_pair("2024-05-01T00:00:00Z", "2024-05-01T00:00:00.5Z");
     let mut child = Command::new(BIN)
         .arg("-")
         .stdin(Stdio::piped())
@@ -383,9 +380,7 @@ fn a_quiet_live_stream_gets_its_alerts_without_waiting_for_more_events() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    stdin
-        .write_all(format!("{exec}\n{conn}\n").as_bytes())
-        .unwrap();
+    stdin.write_all(pair.as_bytes()).unwrap();
     stdin.flush().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();

@@ -11,6 +11,9 @@ use eqlc_detector::{Detector, Options, Stats};
 use eqlc_runtime::meta::{RuleMeta, Severity};
 use eqlc_runtime::{Alert, EventRef, PackStats, Record, RulePack, Value};
 
+mod common;
+use common::seed_pair;
+
 type AlertSet = BTreeSet<(String, Vec<String>)>;
 
 fn run_with<P: RulePack>(
@@ -586,18 +589,6 @@ fn evicted_source_lines_are_counted_not_silent() {
     assert!(alerts[0]["eqlc.events"][0].is_null());
     assert_eq!(alerts[0]["eqlc.events"][1]["event"]["id"], "second");
     assert_eq!(stats.lost_lines, 1);
-}
-
-/// The seed rule's two stages for one process, at the given times (RFC 3339).
-fn seed_pair(t_exec: &str, t_conn: &str) -> String {
-    let host = r#""host":{"id":"h1","os":{"type":"linux"}}"#;
-    let exec = format!(
-        r#"{{"@timestamp":"{t_exec}","event":{{"id":"e1","category":["process"],"type":["start"],"action":"exec"}},{host},"process":{{"entity_id":"p1","name":"python3","args":["python3","-c","import pty; pty.spawn('/bin/sh')"],"args_count":3,"parent":{{"name":"bash"}}}}}}"#
-    );
-    let conn = format!(
-        r#"{{"@timestamp":"{t_conn}","event":{{"id":"e2","category":["network"],"type":["start"],"action":"connection_attempted"}},{host},"process":{{"entity_id":"p1","name":"python3"}},"destination":{{"ip":"203.0.113.7"}}}}"#
-    );
-    format!("{exec}\n{conn}\n")
 }
 
 #[test]
