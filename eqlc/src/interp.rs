@@ -260,7 +260,16 @@ pub fn stage_matches<'a>(
 }
 
 /// Event-level match of a condition. `values(path)` gives every value of a field.
+///
+/// A part that reads no field folds three-valued first, as Elasticsearch's optimizer
+/// folds it (eql-semantics.md §3.4), and only its result is read two-valued: `not (1 <
+/// null)` is `not null`, which is `null`, which does not match; the leaf-by-leaf rule
+/// below would have made `1 < null` false and its negation true. The planner lowers such
+/// parts the same way ([`eval_const`]), so compiled rules agree.
 pub fn matches<'a>(cond: &'a Expr, values: &dyn Fn(&str) -> Vec<Value<'a>>) -> bool {
+    if cond.is_constant() {
+        return matches!(eval_const(cond), Val::Bool(true));
+    }
     match &cond.kind {
         ExprKind::And(v) => v.iter().all(|x| matches(x, values)),
         ExprKind::Or(v) => v.iter().any(|x| matches(x, values)),

@@ -165,3 +165,39 @@ fn bad_tests_are_errors_at_their_place_in_the_file() {
     let shown = err.render(&eqlc::source::Source::inline("t.toml", text.clone()));
     assert!(shown.contains("unknown field `expects`"), "{shown}");
 }
+
+#[test]
+fn parts_without_fields_fold_three_valued_before_negation() {
+    // §3.4: `<` with a null operand is null, `not null` is null, `true and null` is null,
+    // `false or null` is null, and a null top-level condition does not match; a part
+    // that folds to null is null under `not` too, and `null and x` is never true.
+    let events = [ev(
+        "01",
+        "process",
+        r#", "process": {"pid": 3, "name": "x"}"#,
+    )];
+    for q in [
+        "process where not (1 < null)",
+        "process where not (true and 1 < null)",
+        "process where not (false or 1 < null)",
+        "process where not startsWith(null, \"a\")",
+        "process where not (length(null) > 0)",
+        "process where not (1 < null) and process.pid == 3",
+    ] {
+        assert_eq!(run(q, &events), Vec::<Vec<usize>>::new(), "{q}");
+    }
+    // Folded parts that are true or false still count as such.
+    for (q, want) in [
+        (
+            "process where not (1 > 2) and process.pid == 3",
+            vec![vec![1]],
+        ),
+        (
+            "process where (1 < null or true) and process.pid == 3",
+            vec![vec![1]],
+        ),
+        ("process where not (2 > 1) or process.pid == 4", vec![]),
+    ] {
+        assert_eq!(run(q, &events), want, "{q}");
+    }
+}
