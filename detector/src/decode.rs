@@ -42,33 +42,8 @@ pub const MAX_DEPTH: u32 = 128;
 const NONE: u32 = u32::MAX;
 const ROOT: u32 = 0;
 
-/// The storage type Elasticsearch would give a field, as far as the decoder checks it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum FieldType {
-    /// Anything goes (keyword, text, unknown fields).
-    #[default]
-    Any,
-    /// `long`/`integer`/`short`/`byte`: numbers, or strings holding a number.
-    Integer,
-    /// `double`/`float`: numbers, or strings holding a number.
-    Float,
-    /// `ip`: strings holding an IPv4 or IPv6 address.
-    Ip,
-    /// `boolean`: `true`/`false`, or the strings `"true"`, `"false"`, `""`.
-    Boolean,
-}
-
-impl FieldType {
-    fn name(self) -> &'static str {
-        match self {
-            FieldType::Any => "keyword",
-            FieldType::Integer => "long",
-            FieldType::Float => "double",
-            FieldType::Ip => "ip",
-            FieldType::Boolean => "boolean",
-        }
-    }
-}
+use eqlc_runtime::mapping::index_scalar;
+pub use eqlc_runtime::mapping::FieldType;
 
 /// Why a line was rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -716,14 +691,7 @@ impl<'a> Parser<'a> {
         }
         // what the field's mapping indexes for the value (`None`: the document is refused);
         // a `long` keeps the integer part (Elasticsearch coerces `3.5` to 3)
-        let indexed = match (n.ty, v) {
-            (_, Value::Null) | (FieldType::Any, _) => Some(v),
-            (FieldType::Integer, Value::Float(x)) => long_of(x).map(Value::Int),
-            (FieldType::Integer | FieldType::Float, Value::Int(_) | Value::Float(_))
-            | (FieldType::Boolean, Value::Bool(_)) => Some(v),
-            _ => None,
-        };
-        let Some(v) = indexed else {
+        let Some(v) = index_scalar(n.ty, v) else {
             return Err(n.wrong_type());
         };
         for &s in &n.slots {
@@ -755,24 +723,19 @@ impl<'a> Parser<'a> {
         if n.slots.is_empty() {
             return Ok(());
         }
-        let fits = match n.ty {
-            FieldType::Any => true,
-            FieldType::Integer | FieldType::Float => {
-                // a numeric field indexes the number a string holds (`"443"`, `" 3.5 "` as
-                // 3 in a `long`); an empty string is `null`, as Elasticsearch coerces it
-                let Some(v) = number_of_str(n.ty, text) else {
-                    return Err(n.wrong_type());
-                };
-                for &s in &n.slots {
-                    self.buf.push_value(s as usize, v);
+        if n.ty != FieldType::Any {
+            // a numeric field indexes the number a string holds (`"443"`, `" 3.5 "` as 3
+            // in a `long`), an empty string as `null`; other types keep the text or refuse
+            match index_scalar(n.ty, Value::Str(text)) {
+                None => return Err(n.wrong_type()),
+                Some(Value::Str(_)) => {}
+                Some(v) => {
+                    for &s in &n.slots {
+                        self.buf.push_value(s as usize, v);
+                    }
+                    return Ok(());
                 }
-                return Ok(());
             }
-            FieldType::Ip => eqlc_runtime::cidr::parse_ip(text).is_some(),
-            FieldType::Boolean => matches!(text, "true" | "false" | ""),
-        };
-        if !fits {
-            return Err(n.wrong_type());
         }
         for &s in &n.slots {
             if escaped {
@@ -1134,35 +1097,6 @@ fn block_mask_swar(blk: &[u8; 64]) -> (u64, bool) {
         controls |= zero_bytes(w & TOP3);
     }
     (m, controls != 0)
-}
-
-/// The `long` Elasticsearch indexes for a number: its integer part, if within range.
-fn long_of(x: f64) -> Option<i64> {
-    // 2^63: every integral f64 in [-2^63, 2^63) converts to i64 exactly
-    const TWO_63: f64 = 9_223_372_036_854_775_808.0;
-    let t = x.trunc();
-    (t.is_finite() && (-TWO_63..TWO_63).contains(&t)).then_some(t as i64)
-}
-
-/// The value a numeric field (`ty` is `Integer` or `Float`) indexes for a string, as
-/// Elasticsearch coerces it: the number it holds (surrounding spaces allowed; a `long`
-/// keeps the integer part), `null` for an empty string, `None` when it holds no number
-/// (the document is refused).
-fn number_of_str(ty: FieldType, s: &str) -> Option<Value<'static>> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Some(Value::Null);
-    }
-    if ty == FieldType::Integer {
-        if let Ok(i) = t.parse::<i64>() {
-            return Some(Value::Int(i));
-        }
-    }
-    let x = t.parse::<f64>().ok().filter(|x| x.is_finite())?;
-    match ty {
-        FieldType::Integer => long_of(x).map(Value::Int),
-        _ => Some(Value::Float(x)),
-    }
 }
 
 fn hex4(b: &[u8]) -> u32 {

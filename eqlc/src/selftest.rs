@@ -14,6 +14,10 @@
 //!   they are written: Elasticsearch breaks such ties by document order, the detector by
 //!   arrival); an event without a usable `@timestamp` is an error in the test, as
 //!   Elasticsearch's EQL never returns such a document;
+//! * each event's values are those its fields' mappings index, as a built detector's
+//!   decoder reads them (`eqlc_runtime::mapping`: a `long` keeps the integer part of
+//!   `4.5`, a numeric string is its number); an event holding a value its mapping refuses
+//!   (`source.ip: "x"`) is an error in the test, as Elasticsearch never indexes it;
 //! * the rule's exception items apply (they are part of its checked query);
 //! * `| head N` / `| tail N` keep the first / last N results;
 //! * alerts are compared as a multiset of event-number lists (their order is not part of

@@ -201,3 +201,39 @@ fn parts_without_fields_fold_three_valued_before_negation() {
         assert_eq!(run(q, &events), want, "{q}");
     }
 }
+
+#[test]
+fn test_events_carry_the_values_their_mappings_index() {
+    // A built detector's decoder applies the ECS mapping of the fields it reads (a
+    // `long` keeps the integer part, numeric strings are numbers); `eqlc test` sees the
+    // same values, so both agree (eql-semantics.md §3.7: types as indexed).
+    let events = [
+        ev("01", "process", r#", "process": {"pid": 4.5}"#),
+        ev("02", "process", r#", "process": {"pid": "5.7"}"#),
+        ev("03", "process", r#", "process": {"pid": 6}"#),
+    ];
+    assert_eq!(
+        run("process where process.pid < 4.5", &events),
+        vec![vec![1]]
+    );
+    assert_eq!(
+        run("process where process.pid == 5", &events),
+        vec![vec![2]]
+    );
+    assert_eq!(
+        run("process where process.pid in (4, 6)", &events),
+        vec![vec![1], vec![3]]
+    );
+}
+
+#[test]
+fn a_test_event_its_mapping_refuses_is_an_error_at_its_line() {
+    let tests = "[[test]]\nevents = '''\n{\"@timestamp\": 1, \"source\": {\"ip\": \"not an ip\"}}\n'''\nexpect = []\n";
+    let r = rule("network where true", tests);
+    let err = r.tests[0].events().unwrap_err();
+    assert!(
+        err.contains("event 1: `source.ip` holds \"not an ip\", which its mapping (`ip`) refuses"),
+        "{err}"
+    );
+    assert!(err.contains("t.toml:"), "{err}");
+}

@@ -9,6 +9,8 @@
 //! * [`text`] — string matching primitives: case folding, wildcard patterns, value sets.
 //! * [`cidr`] — IPv4/IPv6 blocks and membership tests.
 //! * [`func`] — the 16 EQL functions over computed values ([`func::Val`]).
+//! * [`mapping`] — what Elasticsearch's mapping indexes for a JSON value (ECS field types,
+//!   coercion, refused documents), shared by the detector's decoder and rule self-tests.
 //! * [`compare`] — comparisons with Elasticsearch semantics (numbers, strings, versions,
 //!   dates).
 //! * [`ops`] — operators over computed values with three-valued `null` logic (shared
@@ -30,6 +32,7 @@ pub mod cidr;
 pub mod compare;
 pub mod func;
 mod keystore;
+pub mod mapping;
 pub mod meta;
 pub mod ops;
 pub mod pack;

@@ -61,6 +61,18 @@ pub fn parse_events(text: &str) -> Result<Vec<Json>, EventsError> {
                 message: format!("event {n} {p}"),
             });
         }
+        let mut ev = ev;
+        // the values a detector sees: what the fields' mappings index (a `long` keeps the
+        // integer part of 4.5, ...); a value they refuse keeps the event out of any index
+        crate::mapping::index_document(&mut ev).map_err(|r| EventsError {
+            at: at + lead,
+            message: format!(
+                "event {n}: `{}` holds {}, which its mapping (`{}`) refuses, so Elasticsearch would not index the event and a detector drops it as a bad line",
+                r.path,
+                r.value,
+                r.ty.name()
+            ),
+        })?;
         events.push(ev);
     }
     Ok(events)
@@ -204,6 +216,17 @@ mod tests {
         );
         let e = parse_events("{\"a\": 1}").unwrap_err();
         assert_eq!(e.message, "event 1 has no usable `@timestamp`");
+        // values as the fields' mappings index them, or the event refused
+        let ev = parse_events("{\"@timestamp\": 1, \"process\": {\"pid\": 4.5}}").unwrap();
+        assert_eq!(ev[0]["process"]["pid"], 4);
+        let e = parse_events("{\"@timestamp\": 1}\n {\"@timestamp\": 2, \"source.ip\": \"x\"}")
+            .unwrap_err();
+        assert_eq!(e.at, 19);
+        assert!(
+            e.message
+                .starts_with("event 2: `source.ip` holds \"x\", which its mapping (`ip`) refuses"),
+            "{e:?}"
+        );
     }
 
     #[test]
