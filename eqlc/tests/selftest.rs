@@ -237,3 +237,34 @@ fn a_test_event_its_mapping_refuses_is_an_error_at_its_line() {
     );
     assert!(err.contains("t.toml:"), "{err}");
 }
+
+#[test]
+fn join_keys_meet_across_json_types_when_every_mapping_would_join_them() {
+    // §7.3: keys compare as indexed, and a field has one mapping: under keyword the JSON
+    // number 1.5 is indexed as "1.5", under double the string "1.5" as 1.5, so the two
+    // join either way; "1.50" and 1.5 differ under keyword and stay apart.
+    let q =
+        r#"sequence by k [process where process.name == "a"] [process where process.name == "b"]"#;
+    let pair = |k1: &str, k2: &str| {
+        run(
+            q,
+            &[
+                ev(
+                    "01",
+                    "process",
+                    &format!(r#", "k": {k1}, "process": {{"name": "a"}}"#),
+                ),
+                ev(
+                    "02",
+                    "process",
+                    &format!(r#", "k": {k2}, "process": {{"name": "b"}}"#),
+                ),
+            ],
+        )
+    };
+    assert_eq!(pair(r#""1.5""#, "1.5"), vec![vec![1, 2]]);
+    assert_eq!(pair("-0.25", r#""-0.25""#), vec![vec![1, 2]]);
+    assert_eq!(pair(r#""7""#, "7"), vec![vec![1, 2]]);
+    assert_eq!(pair(r#""1.50""#, "1.5"), Vec::<Vec<usize>>::new());
+    assert_eq!(pair(r#""1.5""#, r#""1.50""#), Vec::<Vec<usize>>::new());
+}

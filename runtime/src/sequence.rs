@@ -217,15 +217,54 @@ fn canonical_int(s: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// The non-integral number a string spells in canonical form — the shortest decimal that
+/// reads back as the same `f64`, as JSON writers print numbers (`1.5`, `-0.25`; no
+/// exponent, no trailing zeros, no `+`) — if any.
+fn canonical_float(s: &str) -> Option<f64> {
+    /// Formats into a fixed buffer; fails when the text does not fit.
+    struct Buf {
+        b: [u8; 32],
+        n: usize,
+    }
+    impl core::fmt::Write for Buf {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let end = self.n + s.len();
+            self.b
+                .get_mut(self.n..end)
+                .ok_or(core::fmt::Error)?
+                .copy_from_slice(s.as_bytes());
+            self.n = end;
+            Ok(())
+        }
+    }
+    let b = s.as_bytes();
+    if b.len() > 32
+        || !b.contains(&b'.')
+        || !b
+            .iter()
+            .all(|&c| c.is_ascii_digit() || c == b'.' || c == b'-')
+    {
+        return None;
+    }
+    let x: f64 = s.parse().ok()?;
+    if !x.is_finite() || x.fract() == 0.0 {
+        return None;
+    }
+    let mut buf = Buf { b: [0; 32], n: 0 };
+    core::fmt::Write::write_fmt(&mut buf, format_args!("{x}")).ok()?;
+    (&buf.b[..buf.n] == b).then_some(x)
+}
+
 /// Appends the type-tagged encoding of one key value.
 ///
 /// Keys compare as Elasticsearch indexes them (eql-semantics.md §7.3), and a field has one
 /// mapping there: a keyword field indexes the JSON number `1` and the string `"1"` both as
 /// `"1"`, a long field both as `1`; `true` and `"true"` likewise meet under either mapping.
 /// Without the mapping, such values must therefore join each other: a string that spells
-/// an integer canonically is encoded as that integer, `"true"`/`"false"` as booleans.
-/// (`"01"` stays text: under a keyword mapping it differs from `"1"`. Integral floats are
-/// integers, as under a numeric mapping.)
+/// an integer canonically is encoded as that integer, one that spells another number
+/// canonically (`"1.5"`, as JSON writes 1.5) as that number, `"true"`/`"false"` as
+/// booleans. (`"01"` and `"1.50"` stay text: under a keyword mapping they differ from
+/// `"1"` and `"1.5"`. Integral floats are integers, as under a numeric mapping.)
 pub(crate) fn encode_value(v: Value<'_>, out: &mut Vec<u8>) {
     match v {
         Value::Null => out.push(TAG_NULL),
@@ -256,6 +295,9 @@ pub(crate) fn encode_value(v: Value<'_>, out: &mut Vec<u8>) {
             // at most 20 bytes: `-9223372036854775808`
             if let Some(i) = (s.len() <= 20).then(|| canonical_int(s)).flatten() {
                 return encode_value(Value::Int(i), out);
+            }
+            if let Some(x) = canonical_float(s) {
+                return encode_value(Value::Float(x), out);
             }
             out.push(TAG_STR);
             out.extend_from_slice(&(s.len() as u32).to_le_bytes());
@@ -2292,6 +2334,21 @@ mod tests {
             assert_eq!(enc(Value::Str(text))[0], TAG_STR, "{text:?}");
         }
         assert_eq!(canonical_int("-9223372036854775808"), Some(i64::MIN));
+        // canonical decimals meet the numbers they spell; other spellings stay text
+        for (text, x) in [
+            ("1.5", 1.5),
+            ("-0.25", -0.25),
+            ("0.1", 0.1),
+            ("123.456", 123.456),
+        ] {
+            assert_eq!(enc(Value::Str(text)), enc(Value::Float(x)), "{text:?}");
+            assert_eq!(enc(Value::Str(text))[0], TAG_FLOAT, "{text:?}");
+        }
+        for text in [
+            "1.50", "01.5", ".5", "1.", "1e2", "1.5e0", "+1.5", "-.5", "1.5.1", "NaN", "inf",
+        ] {
+            assert_eq!(enc(Value::Str(text))[0], TAG_STR, "{text:?}");
+        }
         for w in keys.windows(2) {
             assert!(Key::new(w[0]) < Key::new(w[1]));
         }
