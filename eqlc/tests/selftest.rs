@@ -268,3 +268,27 @@ fn join_keys_meet_across_json_types_when_every_mapping_would_join_them() {
     assert_eq!(pair(r#""1.50""#, "1.5"), Vec::<Vec<usize>>::new());
     assert_eq!(pair(r#""1.5""#, r#""1.50""#), Vec::<Vec<usize>>::new());
 }
+
+#[test]
+fn sample_keys_sort_as_their_field_is_mapped() {
+    // §8: samples come in ascending key order. A field whose keys are JSON strings is a
+    // keyword field (dynamic mapping), sorted as text: "1000" < "999"; JSON numbers make
+    // a numeric field, sorted by value: 999 < 1000.
+    let q = "sample by user.id [process where true] [network where true]";
+    let events = |a: &str, b: &str| {
+        [
+            ev("01", "process", &format!(r#", "user": {{"id": {a}}}"#)),
+            ev("02", "network", &format!(r#", "user": {{"id": {a}}}"#)),
+            ev("03", "process", &format!(r#", "user": {{"id": {b}}}"#)),
+            ev("04", "network", &format!(r#", "user": {{"id": {b}}}"#)),
+        ]
+    };
+    let text = events(r#""999""#, r#""1000""#);
+    assert_eq!(run(q, &text), vec![vec![3, 4], vec![1, 2]]);
+    assert_eq!(run(&format!("{q} | head 1"), &text), vec![vec![3, 4]]);
+    let numbers = events("999", "1000");
+    assert_eq!(run(q, &numbers), vec![vec![1, 2], vec![3, 4]]);
+    // "1.5" and "10" as text: "1.5" < "10" (and as numbers too); "9.5" > "10" as text.
+    let text = events(r#""9.5""#, r#""10""#);
+    assert_eq!(run(q, &text), vec![vec![3, 4], vec![1, 2]]);
+}

@@ -12,8 +12,10 @@
 //! Elasticsearch returns samples in ascending order of their key tuple (a composite
 //! aggregation over the keys), which is only known at the end of input, so every sample
 //! is emitted from [`SampleEngine::flush`], ordered by key ([`Key`]'s `Ord`: `null` first,
-//! then booleans, numbers, strings byte-wise), events in filter order. At most `size`
-//! samples are emitted in total (the first ones in key order; the API's `size`).
+//! then booleans, numbers, strings byte-wise; but a key field whose values were all JSON
+//! strings is a keyword field, whose keys sort as text, `"1000"` before `"999"`), events
+//! in filter order. At most `size` samples are emitted in total (the first ones in key
+//! order; the API's `size`).
 //!
 //! # Which events (inferred from Elasticsearch's `SampleIterator`)
 //!
@@ -49,7 +51,7 @@
 //! then only at a doubling), never for an event of a known key.
 
 use crate::pack::{EventRef, PackStats};
-use crate::sequence::{Key, KeyScratch, StageInput};
+use crate::sequence::{cmp_key_as_mapped, Key, KeyScratch, StageInput};
 use core::hash::BuildHasher;
 use hashbrown::HashTable;
 
@@ -120,6 +122,9 @@ pub struct SampleEngine {
     table: HashTable<u32>,
     hasher: hashbrown::DefaultHashBuilder,
     ks: KeyScratch,
+    /// Per key field: no value it gave as a key so far was a JSON number or boolean, so
+    /// its keys sort as keyword text ([`cmp_key_as_mapped`]).
+    textual: Vec<bool>,
     stats: SampleStats,
     order: Vec<u32>,
     idx: Vec<usize>,
@@ -152,6 +157,7 @@ impl SampleEngine {
             table: HashTable::new(),
             hasher: Default::default(),
             ks: KeyScratch::new(spec.keys),
+            textual: vec![true; spec.keys],
             stats: SampleStats::default(),
             order: Vec::new(),
             idx: vec![0; nf],
@@ -175,6 +181,9 @@ impl SampleEngine {
                 continue;
             }
             let n = self.ks.collect(input, f);
+            for (t, &non_text) in self.textual.iter_mut().zip(&self.ks.non_text) {
+                *t &= !non_text;
+            }
             for t in 0..n {
                 let key = self.ks.tuple(t);
                 let hash = self.hasher.hash_one(key);
@@ -226,13 +235,13 @@ impl SampleEngine {
         if nf > 0 && remaining > 0 {
             self.order.clear();
             self.order.extend(0..self.entries.len() as u32);
-            let (entries, keys) = (&self.entries, &self.keys);
+            let (entries, keys, textual) = (&self.entries, &self.keys, &self.textual);
             let key_of = |i: u32| {
                 let e = &entries[i as usize];
                 Key::new(&keys[e.key_off..e.key_end])
             };
             self.order
-                .sort_unstable_by(|&a, &b| key_of(a).cmp(&key_of(b)));
+                .sort_unstable_by(|&a, &b| cmp_key_as_mapped(key_of(a), key_of(b), textual));
             'keys: for oi in 0..self.order.len() {
                 let ei = self.order[oi] as usize;
                 let e = self.entries[ei];

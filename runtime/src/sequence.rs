@@ -404,6 +404,82 @@ fn rank(v: Value<'_>) -> u8 {
     }
 }
 
+/// Orders two key tuples as Elasticsearch orders the keys of a field mapped by its values
+/// (`sample` output, eql-semantics.md §8): position `k` holds a keyword field when
+/// `textual[k]` (every value the field gave as a key was a JSON string, so dynamic mapping
+/// makes it a keyword), and keyword keys sort by their text, byte by byte (`"1000"` before
+/// `"999"`), although a string spelling a number is encoded as that number so that it
+/// joins the number ([`encode_value`]; the canonical spelling is its text again). Other
+/// positions sort as [`Key`]'s `Ord`. `null` comes first either way.
+pub(crate) fn cmp_key_as_mapped(a: Key<'_>, b: Key<'_>, textual: &[bool]) -> Ordering {
+    let (mut ia, mut ib) = (a.iter(), b.iter());
+    let mut k = 0;
+    loop {
+        let (x, y) = match (ia.next(), ib.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => (x, y),
+        };
+        let o = if textual.get(k).copied().unwrap_or(false) {
+            match (x, y) {
+                (Value::Null, Value::Null) => Ordering::Equal,
+                (Value::Null, _) => Ordering::Less,
+                (_, Value::Null) => Ordering::Greater,
+                _ => KeyText::of(x).as_bytes().cmp(KeyText::of(y).as_bytes()),
+            }
+        } else {
+            cmp_value(x, y)
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+        k += 1;
+    }
+}
+
+/// The text of a key value read from a JSON string (see [`cmp_key_as_mapped`]), without
+/// allocating for numbers.
+enum KeyText<'a> {
+    Borrowed(&'a str),
+    Formatted([u8; 40], usize),
+}
+
+impl<'a> KeyText<'a> {
+    fn of(v: Value<'a>) -> Self {
+        struct W([u8; 40], usize);
+        impl core::fmt::Write for W {
+            fn write_str(&mut self, s: &str) -> core::fmt::Result {
+                let end = self.1 + s.len();
+                self.0
+                    .get_mut(self.1..end)
+                    .ok_or(core::fmt::Error)?
+                    .copy_from_slice(s.as_bytes());
+                self.1 = end;
+                Ok(())
+            }
+        }
+        let mut w = W([0; 40], 0);
+        let r = match v {
+            Value::Str(s) => return KeyText::Borrowed(s),
+            Value::Null => Ok(()),
+            Value::Bool(b) => core::fmt::Write::write_fmt(&mut w, format_args!("{b}")),
+            Value::Int(i) => core::fmt::Write::write_fmt(&mut w, format_args!("{i}")),
+            Value::Float(x) => core::fmt::Write::write_fmt(&mut w, format_args!("{x}")),
+        };
+        // canonical spellings are at most 32 bytes (`canonical_float`), an i64 20
+        debug_assert!(r.is_ok());
+        KeyText::Formatted(w.0, w.1)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            KeyText::Borrowed(s) => s.as_bytes(),
+            KeyText::Formatted(b, n) => &b[..*n],
+        }
+    }
+}
+
 /// Orders two key values: `null` < booleans < numbers < strings.
 pub(crate) fn cmp_value(a: Value<'_>, b: Value<'_>) -> Ordering {
     match (a, b) {
@@ -456,6 +532,9 @@ pub(crate) struct KeyScratch {
     tuple_ends: Vec<u32>,
     odometer: Vec<usize>,
     tmp: Vec<u8>,
+    /// Per key field: whether some value read by the last [`KeyScratch::collect`] was a
+    /// JSON number or boolean rather than a string (see [`cmp_key_as_mapped`]).
+    pub(crate) non_text: Vec<bool>,
 }
 
 impl KeyScratch {
@@ -468,6 +547,7 @@ impl KeyScratch {
             tuple_ends: Vec::with_capacity(8),
             odometer: vec![0; nkeys],
             tmp: Vec::with_capacity(64),
+            non_text: vec![false; nkeys],
         }
     }
 
@@ -480,12 +560,15 @@ impl KeyScratch {
             let buf = &mut self.fields[k];
             let ends = &mut self.ends[k];
             let tmp = &mut self.tmp;
+            let non_text = &mut self.non_text[k];
+            *non_text = false;
             buf.clear();
             ends.clear();
             input.key_values(f, k, &mut |v| {
                 if v.is_null() {
                     return;
                 }
+                *non_text |= !matches!(v, Value::Str(_));
                 tmp.clear();
                 encode_value(v, tmp);
                 let mut start = 0usize;
