@@ -221,22 +221,6 @@ fn canonical_int(s: &str) -> Option<i64> {
 /// reads back as the same `f64`, as JSON writers print numbers (`1.5`, `-0.25`; no
 /// exponent, no trailing zeros, no `+`) — if any.
 fn canonical_float(s: &str) -> Option<f64> {
-    /// Formats into a fixed buffer; fails when the text does not fit.
-    struct Buf {
-        b: [u8; 32],
-        n: usize,
-    }
-    impl core::fmt::Write for Buf {
-        fn write_str(&mut self, s: &str) -> core::fmt::Result {
-            let end = self.n + s.len();
-            self.b
-                .get_mut(self.n..end)
-                .ok_or(core::fmt::Error)?
-                .copy_from_slice(s.as_bytes());
-            self.n = end;
-            Ok(())
-        }
-    }
     let b = s.as_bytes();
     if b.len() > 32
         || !b.contains(&b'.')
@@ -250,9 +234,38 @@ fn canonical_float(s: &str) -> Option<f64> {
     if !x.is_finite() || x.fract() == 0.0 {
         return None;
     }
-    let mut buf = Buf { b: [0; 32], n: 0 };
-    core::fmt::Write::write_fmt(&mut buf, format_args!("{x}")).ok()?;
-    (&buf.b[..buf.n] == b).then_some(x)
+    (FixedText::format(format_args!("{x}"))?.as_bytes() == b).then_some(x)
+}
+
+/// Text formatted into a fixed buffer, without allocating.
+struct FixedText {
+    b: [u8; 40],
+    n: usize,
+}
+
+impl core::fmt::Write for FixedText {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.n + s.len();
+        self.b
+            .get_mut(self.n..end)
+            .ok_or(core::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.n = end;
+        Ok(())
+    }
+}
+
+impl FixedText {
+    /// The formatted text, `None` when it is longer than 40 bytes.
+    fn format(args: core::fmt::Arguments<'_>) -> Option<Self> {
+        let mut t = FixedText { b: [0; 40], n: 0 };
+        core::fmt::Write::write_fmt(&mut t, args).ok()?;
+        Some(t)
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.b[..self.n]
+    }
 }
 
 /// Appends the type-tagged encoding of one key value.
@@ -442,40 +455,26 @@ pub(crate) fn cmp_key_as_mapped(a: Key<'_>, b: Key<'_>, textual: &[bool]) -> Ord
 /// allocating for numbers.
 enum KeyText<'a> {
     Borrowed(&'a str),
-    Formatted([u8; 40], usize),
+    Formatted(FixedText),
 }
 
 impl<'a> KeyText<'a> {
     fn of(v: Value<'a>) -> Self {
-        struct W([u8; 40], usize);
-        impl core::fmt::Write for W {
-            fn write_str(&mut self, s: &str) -> core::fmt::Result {
-                let end = self.1 + s.len();
-                self.0
-                    .get_mut(self.1..end)
-                    .ok_or(core::fmt::Error)?
-                    .copy_from_slice(s.as_bytes());
-                self.1 = end;
-                Ok(())
-            }
-        }
-        let mut w = W([0; 40], 0);
-        let r = match v {
-            Value::Str(s) => return KeyText::Borrowed(s),
-            Value::Null => Ok(()),
-            Value::Bool(b) => core::fmt::Write::write_fmt(&mut w, format_args!("{b}")),
-            Value::Int(i) => core::fmt::Write::write_fmt(&mut w, format_args!("{i}")),
-            Value::Float(x) => core::fmt::Write::write_fmt(&mut w, format_args!("{x}")),
-        };
         // canonical spellings are at most 32 bytes (`canonical_float`), an i64 20
-        debug_assert!(r.is_ok());
-        KeyText::Formatted(w.0, w.1)
+        let text = match v {
+            Value::Str(s) => return KeyText::Borrowed(s),
+            Value::Null => FixedText::format(format_args!("")),
+            Value::Bool(b) => FixedText::format(format_args!("{b}")),
+            Value::Int(i) => FixedText::format(format_args!("{i}")),
+            Value::Float(x) => FixedText::format(format_args!("{x}")),
+        };
+        KeyText::Formatted(text.unwrap_or(FixedText { b: [0; 40], n: 0 }))
     }
 
     fn as_bytes(&self) -> &[u8] {
         match self {
             KeyText::Borrowed(s) => s.as_bytes(),
-            KeyText::Formatted(b, n) => &b[..*n],
+            KeyText::Formatted(t) => t.as_bytes(),
         }
     }
 }
