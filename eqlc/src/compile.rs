@@ -101,7 +101,8 @@ pub struct LoadedRules {
     /// Exception files read, with how many of their items reach some rule.
     pub exception_files: Vec<(PathBuf, usize)>,
     /// Notes for people: expired exception items left out, lists that reach no rule,
-    /// rules naming lists that were not found.
+    /// rules naming lists that were not found, rules without a `rule_id` (named by their
+    /// path instead).
     pub notes: Vec<String>,
 }
 
@@ -212,6 +213,12 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
             Ok(crate::rule_file::Loaded::Rule(r)) => {
                 let source = r.source(name.clone(), &text);
                 let mut rs = rule_source(&r, name.clone(), source);
+                if rs.info.rule_id.is_empty() {
+                    // alert and group ids derive from the rule id: two rules without one
+                    // would give the same ids for the same events
+                    rs.info.rule_id = name.clone();
+                    loaded.notes.push(no_rule_id_note(&name));
+                }
                 if r.inline_exceptions {
                     // `[[exceptions]]` next to the rule: they apply to it alone
                     let Some((src, f)) = read_exceptions(name, text, now_ns, &mut loaded) else {
@@ -235,6 +242,13 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
     reject_duplicate_ids(&mut loaded);
     attach_exceptions(&mut loaded, exception_files);
     Ok(loaded)
+}
+
+/// The note for a rule file `name` without a `rule_id`: the rule is named by its path.
+pub fn no_rule_id_note(name: &str) -> String {
+    format!(
+        "{name}: the rule has no `rule_id`; its alerts name it by this path (give it a `rule_id`, as Kibana needs one, so that its alert ids stay the same when the file moves)"
+    )
 }
 
 /// A `rule_id` names one rule (Kibana keeps one rule per id): every later rule with the id

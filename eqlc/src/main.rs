@@ -212,6 +212,9 @@ fn cmd_check(args: &[String]) -> ExitCode {
                     ids.insert(rule.rule_id.clone(), name.clone());
                 }
                 ok += 1;
+                if rule.rule_id.is_empty() {
+                    outln!("note: {}", eqlc::compile::no_rule_id_note(&name));
+                }
                 if a.opts.schema.is_some() {
                     print_warnings(&rule.query, &rule.source(name.as_str(), &text), &a.opts);
                 }

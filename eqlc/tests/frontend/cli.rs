@@ -289,3 +289,32 @@ fn test_runs_the_rules_self_tests() {
         "{out}"
     );
 }
+
+#[test]
+fn rules_without_rule_id_are_named_by_their_path() {
+    // Alert and group ids derive from the rule id: two rules without one must not share
+    // it, so each is named by its file's path, with a note.
+    let d = temp_dir("no-id");
+    let rule = "[rule]\nname = \"r\"\nlanguage = \"eql\"\nquery = '''\nprocess where true\n'''\n";
+    std::fs::write(d.join("a.toml"), rule).expect("write");
+    std::fs::write(d.join("sub/b.toml"), rule).expect("write");
+    let (code, out) = eqlc(&["check", d.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("a.toml: the rule has no `rule_id`; its alerts name it by this path"),
+        "{out}"
+    );
+    let loaded = eqlc::compile::load_rules(&d).expect("loads");
+    let ids: Vec<&str> = loaded
+        .rules
+        .iter()
+        .map(|r| r.info.rule_id.as_str())
+        .collect();
+    assert_eq!(ids.len(), 2, "{:?}", loaded.errors);
+    assert!(
+        ids[0].ends_with("a.toml") && ids[1].ends_with("b.toml"),
+        "{ids:?}"
+    );
+    assert_eq!(loaded.notes.len(), 2, "{:?}", loaded.notes);
+    let _ = std::fs::remove_dir_all(&d);
+}
