@@ -356,6 +356,9 @@ pub struct Decoder {
     scratch: String,
     /// The line's quote index ([`index_quotes`]), rebuilt per line.
     quotes: Vec<u64>,
+    /// The wanted keys of the open objects, as trie nodes, to refuse one repeated
+    /// ([`DUPLICATE_KEY`]).
+    keys_seen: Vec<u32>,
 }
 
 impl Decoder {
@@ -366,6 +369,7 @@ impl Decoder {
             key: Vec::new(),
             scratch: String::new(),
             quotes: Vec::new(),
+            keys_seen: Vec::new(),
         }
     }
 
@@ -400,8 +404,10 @@ impl Decoder {
             buf,
             key: &mut self.key,
             scratch: &mut self.scratch,
+            keys_seen: &mut self.keys_seen,
             ts: None,
         };
+        p.keys_seen.clear();
         p.ws();
         if p.peek() != Some(b'{') {
             // distinguish "valid JSON but not an object" from garbage
@@ -440,6 +446,7 @@ struct Parser<'a> {
     buf: &'a mut SlotBuf,
     key: &'a mut Vec<u8>,
     scratch: &'a mut String,
+    keys_seen: &'a mut Vec<u32>,
     /// `None`: not seen; `Some(None)`: seen, invalid; `Some(Some(t))`: the first value.
     ts: Option<Option<i64>>,
 }
@@ -549,6 +556,9 @@ impl<'a> Parser<'a> {
             self.i += 1;
             return Ok(());
         }
+        // the wanted keys of this object: `keys_seen[base..]`, summarised by node number
+        let base = self.keys_seen.len();
+        let mut summary = 0u64;
         loop {
             self.ws();
             if self.peek() != Some(b'"') {
@@ -573,6 +583,16 @@ impl<'a> Parser<'a> {
             } else {
                 self.trie.walk(node, &self.b[ks..ke])
             };
+            if child != NONE {
+                // a key names one trie node (whatever its spelling), and one node one key
+                let bit = 1u64 << (child % 64);
+                if summary & bit != 0 && self.keys_seen[base..].contains(&child) {
+                    self.i = ks - 1;
+                    return Err(self.err(DUPLICATE_KEY));
+                }
+                summary |= bit;
+                self.keys_seen.push(child);
+            }
             self.ws();
             if self.peek() != Some(b':') {
                 return Err(self.err("expected ':'"));
@@ -585,6 +605,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
+                    self.keys_seen.truncate(base);
                     return Ok(());
                 }
                 _ => return Err(self.err("expected ',' or '}'")),
@@ -885,6 +906,17 @@ fn scan_number(b: &[u8], mut i: usize) -> Result<(usize, bool), ScanError> {
     }
     Ok((i, integral))
 }
+
+/// The error of a key an object holds twice: Elasticsearch refuses such a document
+/// ("Duplicate field"), so no rule may see it, while the parser would otherwise take both
+/// values (or, under two spellings such as `"a"` and `"\u0061"`, both too).
+///
+/// Only keys that lead to a field some rule reads are compared (as the trie nodes they
+/// walk to, which is cheap); a repeated key that no rule reads is let through, as its
+/// values change no result. (Comparing every key, by hash, cost about 5% of the whole
+/// detector's instructions on the generated mixed stream.)
+pub const DUPLICATE_KEY: &str =
+    "a key repeated in one object (Elasticsearch refuses such a document: duplicate field)";
 
 /// In a skipped object, at a key: the key, `:` and the whitespace before the value.
 #[inline]
@@ -1198,6 +1230,54 @@ mod tests {
     }
 
     const TS: &str = r#""@timestamp":"2022-02-16T23:49:50.5022851Z""#;
+
+    #[test]
+    fn a_key_repeated_in_one_object_refuses_the_line() {
+        let dup = |line: &str| {
+            matches!(
+                run(&["process.name", "a.b"], line),
+                Err(DecodeError::Syntax { what, .. }) if what == DUPLICATE_KEY
+            )
+        };
+        // wanted, unwanted (skipped), nested in a skipped subtree, escaped spelling, top
+        for line in [
+            r#"{"@timestamp":1,"process":{"name":"a","name":"b"}}"#,
+            r#"{"@timestamp":1,"process":{"pid":1,"name":"a","name":"c","pid":2}}"#,
+            r#"{"@timestamp":1,"process":{"name":"a","n\u0061me":"b"}}"#,
+            r#"{"@timestamp":1,"a":{"\u0062":1,"\u0062":2}}"#,
+            r#"{"@timestamp":1,"x":1,"@timestamp":2}"#,
+            r#"{"@timestamp":1,"a":{"b":1},"a":{"c":2}}"#,
+        ] {
+            assert!(dup(line), "{line}");
+        }
+        // the same key in different objects, at other depths, or once flat and once
+        // nested (Elasticsearch merges those into one multi-valued field); and inside a
+        // key no rule reads (see `DUPLICATE_KEY`)
+        let ok = [
+            r#"{"@timestamp":1,"a":{"b":1},"x":{"a":{"b":2}}}"#,
+            r#"{"@timestamp":1,"y":[{"z":1},{"z":2}],"z":3}"#,
+            r#"{"@timestamp":1,"process.name":"a","process":{"name":"b"}}"#,
+            r#"{"@timestamp":1,"x":{"y":[{"z":1,"z":2}]}}"#,
+            r#"{"@timestamp":1,"process":{"pid":1,"name":"a","pid":2}}"#,
+            r#"{"@timestamp":1,"x":1,"x":2}"#,
+        ];
+        for line in ok {
+            assert!(run(&["process.name", "a.b"], line).is_ok(), "{line}");
+        }
+        let (v, _) = run(&["process.name", "a.b"], ok[2]).unwrap();
+        assert_eq!(v[0], ["Str(\"a\")", "Str(\"b\")"]);
+        // many distinct keys in one object (summary bits collide) are fine
+        let many: Vec<String> = (0..300).map(|i| format!("\"k{i}\":{i}")).collect();
+        let line = format!("{{\"@timestamp\":1,{}}}", many.join(","));
+        let wanted: Vec<String> = (0..300).map(|i| format!("k{i}")).collect();
+        let wanted: Vec<&str> = wanted.iter().map(String::as_str).collect();
+        assert!(run(&wanted, &line).is_ok());
+        let line = format!("{{\"@timestamp\":1,{},\"k123\":0}}", many.join(","));
+        assert!(matches!(
+            run(&wanted, &line),
+            Err(DecodeError::Syntax { what, .. }) if what == DUPLICATE_KEY
+        ));
+    }
 
     #[test]
     fn segment_summaries_identify_short_segments_and_find_dots() {
