@@ -61,6 +61,19 @@ pub fn parse_events(text: &str) -> Result<Vec<Json>, EventsError> {
                 message: format!("event {n} {p}"),
             });
         }
+        // a key repeated in one object: serde_json keeps the last value silently, a
+        // detector refuses the line, as Elasticsearch refuses the document
+        if let Err(e) = serde_json::from_str::<NoRepeatedKeys>(line.trim_end()) {
+            return Err(EventsError {
+                at: at
+                    + e.column()
+                        .saturating_sub(1)
+                        .min(line.len().saturating_sub(1)),
+                message: format!(
+                    "event {n}: {e}; Elasticsearch refuses a document with a duplicate field"
+                ),
+            });
+        }
         let mut ev = ev;
         // the values a detector sees: what the fields' mappings index (a `long` keeps the
         // integer part of 4.5, ...); a value they refuse keeps the event out of any index
@@ -76,6 +89,64 @@ pub fn parse_events(text: &str) -> Result<Vec<Json>, EventsError> {
         events.push(ev);
     }
     Ok(events)
+}
+
+/// A JSON document read only to check that no object holds a key twice (serde_json's
+/// `Value` keeps the last of them).
+struct NoRepeatedKeys;
+
+impl<'de> serde::Deserialize<'de> for NoRepeatedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = NoRepeatedKeys;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<NoRepeatedKeys, E> {
+                Ok(NoRepeatedKeys)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<NoRepeatedKeys, E> {
+                Ok(NoRepeatedKeys)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<NoRepeatedKeys, E> {
+                Ok(NoRepeatedKeys)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<NoRepeatedKeys, E> {
+                Ok(NoRepeatedKeys)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<NoRepeatedKeys, E> {
+                Ok(NoRepeatedKeys)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<NoRepeatedKeys, E> {
+                Ok(NoRepeatedKeys)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<NoRepeatedKeys, A::Error> {
+                while a.next_element::<NoRepeatedKeys>()?.is_some() {}
+                Ok(NoRepeatedKeys)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<NoRepeatedKeys, A::Error> {
+                let mut seen = std::collections::HashSet::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if seen.contains(&k) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "the key `{k}` is repeated in one object"
+                        )));
+                    }
+                    m.next_value::<NoRepeatedKeys>()?;
+                    seen.insert(k);
+                }
+                Ok(NoRepeatedKeys)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// Events in the order a test feeds them: `(index, timestamp)` by timestamp, ties in
@@ -216,6 +287,14 @@ mod tests {
         );
         let e = parse_events("{\"a\": 1}").unwrap_err();
         assert_eq!(e.message, "event 1 has no usable `@timestamp`");
+        // a key repeated in one object (escaped or not) refuses the event
+        let e = parse_events("{\"@timestamp\": 1, \"a\": {\"b\": 1, \"\\u0062\": 2}}").unwrap_err();
+        assert!(
+            e.message
+                .starts_with("event 1: the key `b` is repeated in one object at line 1 column"),
+            "{e:?}"
+        );
+        assert!(parse_events("{\"@timestamp\": 1, \"a\": {\"b\": 1}, \"c\": {\"b\": 2}}").is_ok());
         // values as the fields' mappings index them, or the event refused
         let ev = parse_events("{\"@timestamp\": 1, \"process\": {\"pid\": 4.5}}").unwrap();
         assert_eq!(ev[0]["process"]["pid"], 4);
