@@ -292,3 +292,26 @@ fn sample_keys_sort_as_their_field_is_mapped() {
     let text = events(r#""9.5""#, r#""10""#);
     assert_eq!(run(q, &text), vec![vec![3, 4], vec![1, 2]]);
 }
+
+#[test]
+fn numbers_in_keyword_comparisons_read_as_their_text() {
+    // §3.7 keyword strings: a JSON number in a field compared with a string is read as
+    // its text, doubles as Elasticsearch prints them ("1.0", not "1"); the built
+    // detectors read them the same way (`eqlc_runtime::__private::as_text`).
+    let events = [
+        ev("01", "process", r#", "user": {"name": 1.0}"#),
+        ev("02", "process", r#", "user": {"name": 7}"#),
+    ];
+    assert_eq!(
+        run(r#"process where user.name == "1.0""#, &events),
+        vec![vec![1]]
+    );
+    assert_eq!(
+        run(r#"process where user.name == "1""#, &events),
+        Vec::<Vec<usize>>::new()
+    );
+    assert_eq!(
+        run(r#"process where user.name : "7""#, &events),
+        vec![vec![2]]
+    );
+}

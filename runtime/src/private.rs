@@ -52,7 +52,7 @@ impl core::fmt::Write for TextBuf {
 }
 
 /// The text a keyword field would hold for this value: strings as they are, numbers and
-/// booleans in their JSON text (an ECS producer may send `user.id: 1000` for a keyword
+/// booleans in their JSON text (doubles as Java prints them) (an ECS producer may send `user.id: 1000` for a keyword
 /// field; Elasticsearch indexes it as `"1000"`). `None` for `null`.
 #[inline]
 pub fn as_text<'a>(v: Value<'a>, buf: &'a mut TextBuf) -> Option<&'a str> {
@@ -67,8 +67,11 @@ pub fn as_text<'a>(v: Value<'a>, buf: &'a mut TextBuf) -> Option<&'a str> {
             core::str::from_utf8(&buf.buf[..buf.len]).ok()
         }
         Value::Float(f) => {
+            // as the reference interpreter and `string()` print a double (Java's
+            // `Double.toString`: `1.0`, `1.0E20`), which for the usual decimals is the JSON
+            // text Elasticsearch keeps for a number in a keyword field
             buf.len = 0;
-            write!(buf, "{f}").ok()?;
+            crate::func::write_java_double(f, buf).ok()?;
             core::str::from_utf8(&buf.buf[..buf.len]).ok()
         }
     }
@@ -191,6 +194,17 @@ mod tests {
         assert_eq!(as_text(Value::Int(1000), &mut b), Some("1000"));
         let mut b = TextBuf::new();
         assert_eq!(as_text(Value::Float(4.5), &mut b), Some("4.5"));
+        // doubles as the interpreter and `string()` print them (Java's Double.toString)
+        for (f, text) in [
+            (1.0, "1.0"),
+            (1e20, "1.0E20"),
+            (1e-7, "1.0E-7"),
+            (-2.5e-3, "-0.0025"),
+            (f64::MAX, "1.7976931348623157E308"),
+        ] {
+            let mut b = TextBuf::new();
+            assert_eq!(as_text(Value::Float(f), &mut b), Some(text));
+        }
         let mut b = TextBuf::new();
         assert_eq!(as_text(Value::Bool(true), &mut b), Some("true"));
         let mut b = TextBuf::new();
