@@ -294,7 +294,14 @@ impl Checker<'_> {
             );
             None
         } else {
-            match m.amount.parse::<u64>() {
+            // the amount is a Java `long`, as Elasticsearch parses it
+            match m
+                .amount
+                .parse::<u64>()
+                .ok()
+                .filter(|&n| n <= i64::MAX as u64)
+                .ok_or(())
+            {
                 Ok(0) => {
                     self.err(Diagnostic::error(
                         m.span.clone(),
@@ -332,11 +339,10 @@ impl Checker<'_> {
             self.err(d);
             return None;
         };
-        let ns = amount?.checked_mul(*factor);
-        if ns.is_none() {
-            self.err(Diagnostic::error(m.span.clone(), "`maxspan` is too large"));
-        }
-        ns
+        // Elasticsearch converts with Java's `TimeUnit`, which saturates; a span of
+        // `u64::MAX` ns exceeds the distance between any two event times (i64 ns), so
+        // saturating keeps every result
+        Some(amount?.saturating_mul(*factor))
     }
 
     fn pipe(&mut self, p: &ast::Pipe) -> Option<ir::Pipe> {

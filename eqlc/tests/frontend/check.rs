@@ -260,6 +260,10 @@ fn sequences_merge_keys_and_convert_maxspan() {
         ("5m", 300_000_000_000),
         ("5h", 18_000_000_000_000),
         ("5d", 432_000_000_000_000),
+        // beyond u64 nanoseconds: saturated, as Java's `TimeUnit` converts (no two event
+        // times are further apart)
+        ("99999999999999999ms", u64::MAX),
+        ("9223372036854775807d", u64::MAX),
     ] {
         let Body::Sequence(s) = compile(&format!(
             "sequence with maxspan={unit} [a where true] [b where true]"
@@ -291,6 +295,8 @@ fn sequence_rules() {
     rejected("sequence with maxspan=5 [a where true] [b where true]");
     rejected("sequence with maxspan=1.5s [a where true] [b where true]");
     rejected("sequence with maxspan=0s [a where true] [b where true]");
+    // not a Java long
+    rejected("sequence with maxspan=9223372036854775808ms [a where true] [b where true]");
     rejected("sequence with maxspan=5x [a where true] [b where true]");
     rejected("sequence [a where true] with runs=0");
     rejected("sequence [a where true] with runs=101");
