@@ -222,12 +222,18 @@ fn canonical_int(s: &str) -> Option<i64> {
 /// exponent, no trailing zeros, no `+`) — if any.
 fn canonical_float(s: &str) -> Option<f64> {
     let b = s.as_bytes();
-    if b.len() > 32
-        || !b.contains(&b'.')
-        || !b
-            .iter()
-            .all(|&c| c.is_ascii_digit() || c == b'.' || c == b'-')
-    {
+    if !(3..=32).contains(&b.len()) {
+        return None;
+    }
+    let mut dot = false;
+    for &c in b {
+        match c {
+            b'0'..=b'9' | b'-' => {}
+            b'.' => dot = true,
+            _ => return None,
+        }
+    }
+    if !dot {
         return None;
     }
     let x: f64 = s.parse().ok()?;
@@ -278,7 +284,22 @@ impl FixedText {
 /// canonically (`"1.5"`, as JSON writes 1.5) as that number, `"true"`/`"false"` as
 /// booleans. (`"01"` and `"1.50"` stay text: under a keyword mapping they differ from
 /// `"1"` and `"1.5"`. Integral floats are integers, as under a numeric mapping.)
+#[inline]
 pub(crate) fn encode_value(v: Value<'_>, out: &mut Vec<u8>) {
+    // the value the key stands for (one pass, no recursion, so that this inlines)
+    let v = match v {
+        Value::Str("true") => Value::Bool(true),
+        Value::Str("false") => Value::Bool(false),
+        // cheap rejections first: join keys are mostly ids and names
+        Value::Str(s) if matches!(s.as_bytes().first(), Some(b'0'..=b'9' | b'-')) => {
+            // at most 20 bytes: `-9223372036854775808`
+            match (s.len() <= 20).then(|| canonical_int(s)).flatten() {
+                Some(i) => Value::Int(i),
+                None => canonical_float(s).map_or(v, Value::Float),
+            }
+        }
+        other => other,
+    };
     match v {
         Value::Null => out.push(TAG_NULL),
         Value::Bool(b) => out.extend_from_slice(&[TAG_BOOL, b as u8]),
@@ -302,16 +323,7 @@ pub(crate) fn encode_value(v: Value<'_>, out: &mut Vec<u8>) {
                 out.extend_from_slice(&bits.to_le_bytes());
             }
         }
-        Value::Str("true") => encode_value(Value::Bool(true), out),
-        Value::Str("false") => encode_value(Value::Bool(false), out),
         Value::Str(s) => {
-            // at most 20 bytes: `-9223372036854775808`
-            if let Some(i) = (s.len() <= 20).then(|| canonical_int(s)).flatten() {
-                return encode_value(Value::Int(i), out);
-            }
-            if let Some(x) = canonical_float(s) {
-                return encode_value(Value::Float(x), out);
-            }
             out.push(TAG_STR);
             out.extend_from_slice(&(s.len() as u32).to_le_bytes());
             out.extend_from_slice(s.as_bytes());
