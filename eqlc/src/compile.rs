@@ -216,8 +216,8 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
                 if rs.info.rule_id.is_empty() {
                     // alert and group ids derive from the rule id: two rules without one
                     // would give the same ids for the same events
-                    rs.info.rule_id = name.clone();
-                    loaded.notes.push(no_rule_id_note(&name));
+                    rs.info.rule_id = path_within(&file, paths);
+                    loaded.notes.push(no_rule_id_note(&name, &rs.info.rule_id));
                 }
                 if r.inline_exceptions {
                     // `[[exceptions]]` next to the rule: they apply to it alone
@@ -244,11 +244,27 @@ pub fn load_rule_paths(paths: &[PathBuf]) -> Result<LoadedRules, String> {
     Ok(loaded)
 }
 
-/// The note for a rule file `name` without a `rule_id`: the rule is named by its path.
-pub fn no_rule_id_note(name: &str) -> String {
+/// The note for a rule file `name` without a `rule_id`, which is named `id` instead.
+pub fn no_rule_id_note(name: &str, id: &str) -> String {
     format!(
-        "{name}: the rule has no `rule_id`; its alerts name it by this path (give it a `rule_id`, as Kibana needs one, so that its alert ids stay the same when the file moves)"
+        "{name}: the rule has no `rule_id`; its alerts name it `{id}`, its path in the rules folder (give it a `rule_id`, as Kibana needs one, so that its alert ids stay the same when the file moves)"
     )
+}
+
+/// The path of `file` within the folder of `roots` it was found under (its name when a
+/// root is the file itself), with `/` separators: the same on every machine, wherever the
+/// folder is.
+pub fn path_within(file: &Path, roots: &[PathBuf]) -> String {
+    let rel = roots
+        .iter()
+        .filter_map(|r| file.strip_prefix(r).ok())
+        .find(|r| !r.as_os_str().is_empty())
+        .or_else(|| file.file_name().map(Path::new))
+        .unwrap_or(file);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A `rule_id` names one rule (Kibana keeps one rule per id): every later rule with the id

@@ -213,7 +213,8 @@ fn cmd_check(args: &[String]) -> ExitCode {
                 }
                 ok += 1;
                 if rule.rule_id.is_empty() {
-                    outln!("note: {}", eqlc::compile::no_rule_id_note(&name));
+                    let id = eqlc::compile::path_within(f, &a.paths);
+                    outln!("note: {}", eqlc::compile::no_rule_id_note(&name, &id));
                 }
                 if a.opts.schema.is_some() {
                     print_warnings(&rule.query, &rule.source(name.as_str(), &text), &a.opts);
