@@ -443,7 +443,10 @@ struct RawMeta {
     rule_ids: Vec<String>,
 }
 
+/// An `[[exceptions]]` list: a misspelt key (`[[exceptions.item]]`) is an error, not a
+/// list without items.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawList {
     container: Option<RawContainer>,
     #[serde(default)]
@@ -471,7 +474,10 @@ struct RawItem {
     expire_time: Option<Spanned<toml::Value>>,
 }
 
+/// An entry: its keys are few and fixed, so any other is an error (a misspelt `value`
+/// would otherwise leave an entry that cannot be checked).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawEntry {
     field: Option<Spanned<String>>,
     #[serde(rename = "type")]
@@ -479,6 +485,9 @@ struct RawEntry {
     operator: Option<Spanned<String>>,
     value: Option<Spanned<toml::Value>>,
     entries: Option<Vec<Spanned<RawEntry>>>,
+    /// A value-list reference (`type = "list"`), refused with its own message.
+    #[allow(dead_code)]
+    list: Option<toml::Value>,
 }
 
 /// Read an exception file. Spans of the diagnostics are into `text`. `now_ns` decides
@@ -491,10 +500,15 @@ pub fn parse_exception_file(
     now_ns: i64,
 ) -> Result<(ExceptionFile, Vec<String>), Diagnostics> {
     let raw: RawFile = toml::from_str(text).map_err(|e| {
-        Diagnostics::from(Diagnostic::error(
-            e.span().unwrap_or(0..0),
-            format!("invalid exception file: {}", e.message()),
-        ))
+        Diagnostics::from(
+            Diagnostic::error(
+                e.span().unwrap_or(0..0),
+                format!("invalid exception file: {}", e.message()),
+            )
+            .with_help(
+                "exception lists are `[[exceptions]]` (an array of tables), each with an `[exceptions.container]` and `[[exceptions.items]]`",
+            ),
+        )
     })?;
     let meta = raw.metadata.unwrap_or_default();
     let mut diags = Diagnostics::new();
@@ -634,11 +648,22 @@ fn entry(se: &Spanned<RawEntry>, in_nested: bool, diags: &mut Diagnostics) -> Op
         }
     };
     match kind.get_ref().as_str() {
-        "match" => Some(Entry::Match {
-            field: name,
-            value: string_value(diags)?,
-            excluded,
-        }),
+        "match" => {
+            let value = string_value(diags)?;
+            if value.is_empty() {
+                let sp = e.value.as_ref().map_or(span.clone(), Spanned::span);
+                diags.push(
+                    Diagnostic::error(sp, "a `match` entry needs a non-empty `value`")
+                        .with_help("Kibana refuses an empty value; to test that the field exists, use `type = \"exists\"`"),
+                );
+                return None;
+            }
+            Some(Entry::Match {
+                field: name,
+                value,
+                excluded,
+            })
+        }
         "wildcard" => {
             let v = string_value(diags)?;
             match wildcard_pattern(&v) {
@@ -681,10 +706,19 @@ fn entry(se: &Spanned<RawEntry>, in_nested: bool, diags: &mut Diagnostics) -> Op
                 None
             }
         },
-        "exists" => Some(Entry::Exists {
-            field: name,
-            excluded,
-        }),
+        "exists" => {
+            if let Some(v) = &e.value {
+                diags.push(
+                    Diagnostic::error(v.span(), "an `exists` entry takes no `value`")
+                        .with_help("`exists` tests only that the field has a value; to compare it, use `type = \"match\"`"),
+                );
+                return None;
+            }
+            Some(Entry::Exists {
+                field: name,
+                excluded,
+            })
+        }
         "nested" if in_nested => {
             diags.push(Diagnostic::error(
                 kind.span(),
@@ -908,6 +942,21 @@ mod tests {
         ))
         .unwrap_err();
         assert!(e.contains("unknown os type `beos`"), "{e}");
+        // misspelt keys, an empty `match` value, a value on `exists`: errors at their place
+        let e = err(r#"{field = "a", type = "match", value = "x", comment = "why"}"#);
+        assert!(e.contains("unknown field `comment`"), "{e}");
+        let e = err(r#"{field = "a", type = "match", value = ""}"#);
+        assert!(
+            e.contains("needs a non-empty `value`") && e.contains("x.toml:12:"),
+            "{e}"
+        );
+        let e = err(r#"{field = "a", type = "exists", value = "x"}"#);
+        assert!(e.contains("an `exists` entry takes no `value`"), "{e}");
+        let e = file("[[exceptions.item]]\nname = \"i\"\n").unwrap_err();
+        assert!(
+            e.contains("unknown field `item`") && e.contains("items"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -393,7 +393,9 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
         }
     };
     let Some(rule) = raw.rule else {
-        if raw.exceptions.as_ref().is_some_and(toml::Value::is_array) {
+        // any `exceptions` key: a single `[exceptions]` table instead of `[[exceptions]]`
+        // is then reported where the file is read, not skipped in silence
+        if raw.exceptions.is_some() {
             return Ok(Loaded::Exceptions);
         }
         return Ok(Loaded::Skipped("no `[rule]` table".to_string()));
@@ -487,7 +489,7 @@ pub fn parse_rule_file(text: &str) -> Result<Loaded, Diagnostics> {
         event_category_override: rule.event_category_override,
         timestamp_override: rule.timestamp_override,
         threat: rule.threat.into_iter().map(Spanned::into_inner).collect(),
-        inline_exceptions: raw.exceptions.as_ref().is_some_and(toml::Value::is_array),
+        inline_exceptions: raw.exceptions.is_some(),
         exceptions_list: rule
             .exceptions_list
             .into_iter()

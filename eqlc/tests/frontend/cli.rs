@@ -318,3 +318,36 @@ fn rules_without_rule_id_are_named_by_their_path() {
     assert_eq!(loaded.notes.len(), 2, "{:?}", loaded.notes);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn an_exceptions_table_that_is_not_an_array_is_an_error_not_a_skipped_file() {
+    // `[exceptions]` instead of `[[exceptions]]`, in an exception file and next to a
+    // rule: reported at the table, never dropped in silence
+    let d = temp_dir("exc-table");
+    std::fs::write(
+        d.join("list.toml"),
+        "[metadata]\nlist_name = \"t\"\n\n[exceptions]\nname = \"x\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        d.join("rule.toml"),
+        "[rule]\nname = \"r\"\nrule_id = \"r1\"\nlanguage = \"eql\"\nquery = '''\nprocess where true\n'''\n\n[exceptions]\nname = \"x\"\n",
+    )
+    .expect("write");
+    let (code, out) = eqlc(&["check", d.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("list.toml:4:1: error: invalid exception file"),
+        "{out}"
+    );
+    assert!(
+        out.contains("rule.toml:9:1: error: invalid exception file"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`[[exceptions]]` (an array of tables)"),
+        "{out}"
+    );
+    assert!(!out.contains("skipped"), "{out}");
+    let _ = std::fs::remove_dir_all(&d);
+}
