@@ -150,10 +150,9 @@ pub fn compile_rule_file(name: &str, text: &str, opts: &Options) -> RuleOutcome 
     }
 }
 
-/// Read the `[[exceptions]]` lists of a file and check every item (expiry ignored):
-/// the number of items, or the diagnostics (spans into `text`).
-/// Check every item of an exception file (expired or not): the number of items, and of
-/// those that have expired by now.
+/// Read the `[[exceptions]]` lists of a file and check every item, expired or not: the
+/// number of items and of those that have expired by now, or the diagnostics (spans into
+/// `text`).
 fn check_exception_lists(text: &str, opts: &Options) -> Result<(usize, usize), Diagnostics> {
     let (f, _) = exceptions::parse_exception_file(text, i64::MIN)?;
     let diagnostics = exceptions::check_file(&f, opts);
