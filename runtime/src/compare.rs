@@ -16,7 +16,6 @@
 use core::cmp::Ordering;
 
 use crate::cidr::{ip_bits, parse_ip, Cidr};
-use crate::func::write_java_double;
 use crate::time::parse_date_lenient;
 use crate::value::Value;
 
@@ -363,40 +362,11 @@ pub fn cmp_version(a: &str, b: &str) -> Ordering {
 // compare_lit
 // ---------------------------------------------------------------------------------------
 
-/// Stack buffer for the text of a non-string value.
-struct Txt {
-    buf: [u8; 40],
-    len: usize,
-}
-
-impl core::fmt::Write for Txt {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(core::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// Run `f` with the keyword text of `v` (numbers in decimal / Java double form,
 /// booleans as `true`/`false`); `None` for `null`.
 fn with_text<R>(v: Value<'_>, f: impl FnOnce(&str) -> R) -> Option<R> {
-    use core::fmt::Write as _;
-    let mut t = Txt {
-        buf: [0; 40],
-        len: 0,
-    };
-    match v {
-        Value::Str(s) => return Some(f(s)),
-        Value::Null => return None,
-        Value::Bool(b) => return Some(f(if b { "true" } else { "false" })),
-        Value::Int(i) => write!(t, "{i}").ok()?,
-        Value::Float(x) => write_java_double(x, &mut t).ok()?,
-    }
-    Some(f(core::str::from_utf8(&t.buf[..t.len]).ok()?))
+    let mut buf = crate::__private::TextBuf::new();
+    crate::__private::as_text(v, &mut buf).map(f)
 }
 
 fn text_cmp(v: Value<'_>, lit: Value<'_>) -> Option<Ordering> {

@@ -16,7 +16,9 @@ pub use crate::{func, ops};
 
 use core::fmt::Write as _;
 
-/// Stack buffer that holds the text form of a non-string value.
+/// Stack buffer that holds the text form of a non-string value (48 bytes; writing more
+/// fails). The runtime's one such buffer: keyword text of values ([`as_text`]), join-key
+/// text and canonical number spellings (`sequence`) all format into it.
 pub struct TextBuf {
     buf: [u8; 48],
     len: usize,
@@ -30,6 +32,21 @@ impl TextBuf {
             buf: [0; 48],
             len: 0,
         }
+    }
+
+    /// `args` formatted, `None` when the text is longer than the buffer.
+    #[inline]
+    pub fn format(args: core::fmt::Arguments<'_>) -> Option<Self> {
+        let mut t = TextBuf::new();
+        t.write_fmt(args).ok()?;
+        Some(t)
+    }
+
+    /// The text written so far.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        // only whole `&str`s are ever copied in (`write_str`)
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
     }
 }
 
@@ -52,8 +69,9 @@ impl core::fmt::Write for TextBuf {
 }
 
 /// The text a keyword field would hold for this value: strings as they are, numbers and
-/// booleans in their JSON text (doubles as Java prints them) (an ECS producer may send `user.id: 1000` for a keyword
-/// field; Elasticsearch indexes it as `"1000"`). `None` for `null`.
+/// booleans in their JSON text, doubles as Java prints them (an ECS producer may send
+/// `user.id: 1000` for a keyword field; Elasticsearch indexes it as `"1000"`). `None` for
+/// `null`.
 #[inline]
 pub fn as_text<'a>(v: Value<'a>, buf: &'a mut TextBuf) -> Option<&'a str> {
     match v {

@@ -109,6 +109,7 @@
 //! (so replaying a stream's timestamps keeps every key it touches until time passes the
 //! first run's end, and the state grows accordingly).
 
+use crate::__private::TextBuf;
 use crate::keystore::KeyStore;
 use crate::pack::{EventRef, PackStats};
 use crate::value::Value;
@@ -240,38 +241,7 @@ fn canonical_float(s: &str) -> Option<f64> {
     if !x.is_finite() || x.fract() == 0.0 {
         return None;
     }
-    (FixedText::format(format_args!("{x}"))?.as_bytes() == b).then_some(x)
-}
-
-/// Text formatted into a fixed buffer, without allocating.
-struct FixedText {
-    b: [u8; 40],
-    n: usize,
-}
-
-impl core::fmt::Write for FixedText {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.n + s.len();
-        self.b
-            .get_mut(self.n..end)
-            .ok_or(core::fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.n = end;
-        Ok(())
-    }
-}
-
-impl FixedText {
-    /// The formatted text, `None` when it is longer than 40 bytes.
-    fn format(args: core::fmt::Arguments<'_>) -> Option<Self> {
-        let mut t = FixedText { b: [0; 40], n: 0 };
-        core::fmt::Write::write_fmt(&mut t, args).ok()?;
-        Some(t)
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        &self.b[..self.n]
-    }
+    (TextBuf::format(format_args!("{x}"))?.as_str().as_bytes() == b).then_some(x)
 }
 
 /// Appends the type-tagged encoding of one key value.
@@ -467,7 +437,7 @@ pub(crate) fn cmp_key_as_mapped(a: Key<'_>, b: Key<'_>, textual: &[bool]) -> Ord
 /// allocating for numbers.
 enum KeyText<'a> {
     Borrowed(&'a str),
-    Formatted(FixedText),
+    Formatted(TextBuf),
 }
 
 impl<'a> KeyText<'a> {
@@ -475,18 +445,19 @@ impl<'a> KeyText<'a> {
         // canonical spellings are at most 32 bytes (`canonical_float`), an i64 20
         let text = match v {
             Value::Str(s) => return KeyText::Borrowed(s),
-            Value::Null => FixedText::format(format_args!("")),
-            Value::Bool(b) => FixedText::format(format_args!("{b}")),
-            Value::Int(i) => FixedText::format(format_args!("{i}")),
-            Value::Float(x) => FixedText::format(format_args!("{x}")),
+            Value::Null => TextBuf::format(format_args!("")),
+            Value::Bool(b) => TextBuf::format(format_args!("{b}")),
+            Value::Int(i) => TextBuf::format(format_args!("{i}")),
+            // Rust's shortest form: the spelling `canonical_float` accepts
+            Value::Float(x) => TextBuf::format(format_args!("{x}")),
         };
-        KeyText::Formatted(text.unwrap_or(FixedText { b: [0; 40], n: 0 }))
+        KeyText::Formatted(text.unwrap_or_default())
     }
 
     fn as_bytes(&self) -> &[u8] {
         match self {
             KeyText::Borrowed(s) => s.as_bytes(),
-            KeyText::Formatted(t) => t.as_bytes(),
+            KeyText::Formatted(t) => t.as_str().as_bytes(),
         }
     }
 }
